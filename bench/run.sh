@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Endpoint benchmark: the same SPARQL queries against `citykg serve` and upstream `oxigraph serve`
+# on the same data (the bundled dataset, dumped by citykg and loaded into oxigraph), driven by wrk
+# at 1 and 16 connections. Prints a Markdown table; copy the figures into bench/README.md.
+# Needs: wrk (apt-get install wrk), a release build, and oxigraph-cli (installed into
+# target/bench-tools on first use: a cold RocksDB build, ~12 minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CITYKG_PORT=${CITYKG_PORT:-7901}
+OXIGRAPH_PORT=${OXIGRAPH_PORT:-7902}
+OXIGRAPH_VERSION=${OXIGRAPH_VERSION:-0.5.13}
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet
+OXIGRAPH=target/bench-tools/bin/oxigraph
+if [[ ! -x $OXIGRAPH ]]; then
+  cargo install --quiet --locked oxigraph-cli --version "$OXIGRAPH_VERSION" --root target/bench-tools
+fi
+
+work=$(mktemp -d)
+cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+target/release/citykg serve --data-dir "$work/citykg" --bind "127.0.0.1:$CITYKG_PORT" \
+  --query-timeout 60 >"$work/citykg.log" 2>&1 &
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$CITYKG_PORT/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$CITYKG_PORT/dump.nq" -o "$work/data.nq"
+"$OXIGRAPH" load --location "$work/oxigraph" --file "$work/data.nq" >/dev/null 2>&1
+"$OXIGRAPH" serve --location "$work/oxigraph" --bind "127.0.0.1:$OXIGRAPH_PORT" --union-default-graph \
+  >"$work/oxigraph.log" 2>&1 &
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$OXIGRAPH_PORT/query?query=ASK%7B%7D" >/dev/null && break; sleep 0.2; done
+quads=$(wc -l <"$work/data.nq")
+
+declare -A QUERIES
+QUERIES[lookup]='SELECT ?p ?o WHERE { <https://w3id.org/citykg/id/city/stockholm> ?p ?o }'
+QUERIES[join]='PREFIX ckg: <https://w3id.org/citykg/ontology#> PREFIX schema: <https://schema.org/> SELECT ?practice ?name ?city ?goal WHERE { ?practice a ckg:Practice ; schema:name ?name ; ckg:city ?city ; ckg:servesGoal ?goal } ORDER BY ?name'
+QUERIES[aggregate]='PREFIX ckg: <https://w3id.org/citykg/ontology#> SELECT ?city (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a ckg:Practice ; ckg:city ?city } GROUP BY ?city ORDER BY DESC(?n)'
+
+encode() { python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$1"; }
+
+# wrk prints "Requests/sec: N" and, with --latency, the 50% and 99% lines.
+measure() { # url connections
+  local out
+  out=$(wrk -t"$(( $2 < 2 ? 1 : 2 ))" -c"$2" -d"$DURATION" --latency \
+    -H 'Accept: application/sparql-results+json' "$1")
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  echo "$rps $p50 $p99"
+}
+
+echo "Data: $quads quads (the bundled dataset). wrk, $DURATION per cell, $(nproc) cores, $(date -u +%F)."
+echo
+echo "| query | conns | citykg req/s | citykg p50 | citykg p99 | oxigraph req/s | oxigraph p50 | oxigraph p99 | ratio citykg/oxigraph |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for name in lookup join aggregate; do
+  q=$(encode "${QUERIES[$name]}")
+  for c in 1 16; do
+    read -r crps cp50 cp99 < <(measure "http://127.0.0.1:$CITYKG_PORT/sparql?query=$q" "$c")
+    read -r orps op50 op99 < <(measure "http://127.0.0.1:$OXIGRAPH_PORT/query?query=$q" "$c")
+    ratio=$(python3 -c "print(f'{float(\"$crps\")/float(\"$orps\"):.2f}')")
+    echo "| $name | $c | $crps | $cp50 | $cp99 | $orps | $op50 | $op99 | $ratio |"
+  done
+done

@@ -1,0 +1,170 @@
+//! SHACL validation with the rudof project's `shacl` engine: the shapes of `ontology/shapes.ttl`,
+//! checked against a dataset together with the shared graphs (ontology, themes, SDGs), so that
+//! references to goals, themes and SDGs resolve. Reports say which node broke which rule and why.
+
+use crate::error::{Error, Result};
+use crate::store::load::parse_all;
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{NamedOrBlankNode, Quad, Term, Triple};
+use rudof_rdf::rdf_core::RDFFormat;
+use rudof_rdf::rdf_impl::{OxigraphInMemory, ReaderMode};
+use serde::Serialize;
+use shacl::ir::IRSchema;
+use shacl::rdf::ShaclParser;
+use shacl::validator::processor::{GraphValidation, ShaclProcessor};
+use shacl::validator::store::Graph;
+use shacl::validator::{ShaclConfig, ShaclValidationMode};
+use std::collections::HashMap;
+use std::path::Path;
+
+const SH_MESSAGE: &str = "http://www.w3.org/ns/shacl#message";
+
+/// One validation result, as a data steward reads it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Violation {
+    /// The resource that breaks the rule.
+    pub focus_node: String,
+    /// The property concerned, when the rule is about one.
+    pub path: Option<String>,
+    /// The SHACL constraint component (e.g. `sh:MinCountConstraintComponent`).
+    pub constraint: String,
+    /// The offending value, when there is one.
+    pub value: Option<String>,
+    /// The shape the rule comes from.
+    pub source_shape: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// The outcome of validating one dataset.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub conforms: bool,
+    pub results: Vec<Violation>,
+}
+
+/// Compiled shapes plus the shared graphs every dataset is validated together with.
+pub struct Validator {
+    schema: IRSchema,
+    messages: HashMap<String, String>,
+    shared: Vec<Triple>,
+}
+
+fn strip_brackets(s: String) -> String {
+    s.strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .map(str::to_owned)
+        .unwrap_or(s)
+}
+
+impl Validator {
+    /// Compiles `shapes` (Turtle) and keeps `shared` (the ontology, themes and SDG graphs).
+    pub fn new(shapes: &str, shapes_origin: &str, shared: Vec<Triple>) -> Result<Self> {
+        let graph =
+            OxigraphInMemory::from_str(shapes, &RDFFormat::Turtle, None, &ReaderMode::Strict)
+                .map_err(|e| Error::Invalid(format!("{shapes_origin}: {e}")))?;
+        let schema = ShaclParser::new(graph)
+            .parse()
+            .map_err(|e| Error::Invalid(format!("{shapes_origin}: not valid SHACL: {e}")))?;
+        let schema: IRSchema = schema.try_into().map_err(|e| {
+            Error::Invalid(format!("{shapes_origin}: cannot compile the shapes: {e}"))
+        })?;
+        // Our own messages, by shape IRI: the engine does not always carry sh:message through.
+        let mut messages = HashMap::new();
+        for quad in parse_all(
+            shapes_origin,
+            shapes.as_bytes(),
+            RdfFormat::Turtle,
+            None,
+            None,
+        )? {
+            if quad.predicate.as_str() == SH_MESSAGE
+                && let (NamedOrBlankNode::NamedNode(shape), Term::Literal(message)) =
+                    (&quad.subject, &quad.object)
+            {
+                messages.insert(shape.as_str().to_owned(), message.value().to_owned());
+            }
+        }
+        Ok(Self {
+            schema,
+            messages,
+            shared,
+        })
+    }
+
+    /// Loads the shapes and shared graphs from a bundle directory (`ontology/…`).
+    pub fn from_bundle(root: &Path) -> Result<Self> {
+        let ontology = root.join("ontology");
+        let read = |name: &str| {
+            let path = ontology.join(name);
+            std::fs::read_to_string(&path)
+                .map_err(|e| Error::io(path.display(), e))
+                .map(|text| (path.display().to_string(), text))
+        };
+        let mut shared = Vec::new();
+        for name in ["citykg.ttl", "themes.ttl", "sdg.ttl"] {
+            let (origin, text) = read(name)?;
+            shared.extend(
+                parse_all(&origin, text.as_bytes(), RdfFormat::Turtle, None, None)?
+                    .into_iter()
+                    .map(Triple::from),
+            );
+        }
+        let (origin, shapes) = read("shapes.ttl")?;
+        Self::new(&shapes, &origin, shared)
+    }
+
+    /// Validates `data` (with the shared graphs) and returns the report.
+    pub fn validate(&self, data: &[Quad]) -> Result<Report> {
+        let mut text = String::new();
+        for triple in self.shared.iter() {
+            text.push_str(&triple.to_string());
+            text.push_str(" .\n");
+        }
+        for quad in data {
+            text.push_str(&Triple::from(quad.clone()).to_string());
+            text.push_str(" .\n");
+        }
+        let graph =
+            OxigraphInMemory::from_str(&text, &RDFFormat::NTriples, None, &ReaderMode::Strict)
+                .map_err(|e| {
+                    Error::Invalid(format!("cannot prepare the data for validation: {e}"))
+                })?;
+        let mut validation = GraphValidation::new(Graph::from(graph));
+        let report = validation
+            .validate(
+                &self.schema,
+                &ShaclValidationMode::Native,
+                &ShaclConfig::default(),
+            )
+            .map_err(|e| Error::Invalid(format!("validation failed: {e}")))?;
+        let mut results: Vec<Violation> = report
+            .results()
+            .iter()
+            .map(|r| {
+                let source_shape = r.source().map(|s| strip_brackets(s.to_string()));
+                let own = source_shape
+                    .as_ref()
+                    .and_then(|s| self.messages.get(s))
+                    .cloned();
+                let engine = r.message().to_string();
+                Violation {
+                    focus_node: strip_brackets(r.focus_node().to_string()),
+                    path: r.path().map(|p| strip_brackets(p.to_string())),
+                    constraint: strip_brackets(r.constraint_component().to_string()),
+                    value: r.value().map(|v| strip_brackets(v.to_string())),
+                    source_shape,
+                    message: own.unwrap_or(engine),
+                }
+            })
+            .collect();
+        results.sort_by(|a, b| {
+            (&a.focus_node, &a.source_shape).cmp(&(&b.focus_node, &b.source_shape))
+        });
+        results.dedup();
+        Ok(Report {
+            conforms: report.conforms(),
+            results,
+        })
+    }
+}

@@ -1,0 +1,183 @@
+//! The Backend seam: every page, API answer and CLI verb reaches the data through this type.
+//! Today it wraps the embedded on-disk Oxigraph store; a remote SPARQL endpoint can sit behind it later.
+
+pub mod bundle;
+pub mod load;
+
+use crate::error::{Error, Result};
+use crate::vocab;
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::store::Store;
+use std::io::Write;
+use std::path::Path;
+
+/// The store behind citykg. Cheap to clone: clones share the same database.
+#[derive(Clone)]
+pub struct Backend {
+    store: Store,
+}
+
+impl Backend {
+    /// Opens (or creates) the on-disk store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        let store = Store::open(dir).map_err(|source| Error::OpenStore {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(Self { store })
+    }
+
+    /// An in-memory backend, for tests and offline validation.
+    pub fn in_memory() -> Result<Self> {
+        Ok(Self {
+            store: Store::new()?,
+        })
+    }
+
+    /// The underlying store, for the query executor and the loaders in this crate only.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Number of quads in the store.
+    pub fn quad_count(&self) -> Result<usize> {
+        Ok(self.store.len()?)
+    }
+
+    /// Runs a SPARQL query over the union of all named graphs and collects a SELECT result
+    /// into rows of optional terms. For small internal queries; the endpoint streams instead.
+    pub fn select(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
+        let mut prepared = SparqlEvaluator::new()
+            .without_default_http_service_handler()
+            .parse_query(query)
+            .map_err(|e| Error::Syntax(e.to_string()))?;
+        prepared.dataset_mut().set_default_graph_as_union();
+        match prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| Error::Evaluation(e.to_string()))?
+        {
+            QueryResults::Solutions(solutions) => {
+                let width = solutions.variables().len();
+                let mut rows = Vec::new();
+                for solution in solutions {
+                    let solution = solution.map_err(|e| Error::Evaluation(e.to_string()))?;
+                    rows.push((0..width).map(|i| solution.get(i).cloned()).collect());
+                }
+                Ok(rows)
+            }
+            _ => Err(Error::Invalid("expected a SELECT query".into())),
+        }
+    }
+
+    /// The data version: changes whenever the data changes (bundle reload, update, contribution).
+    pub fn data_version(&self) -> Result<String> {
+        let record = NamedNodeRef::new_unchecked(vocab::BUNDLE_RECORD);
+        let predicate = NamedNodeRef::new_unchecked(vocab::DATA_VERSION);
+        let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
+        for quad in self.store.quads_for_pattern(
+            Some(record.into()),
+            Some(predicate),
+            None,
+            Some(meta.into()),
+        ) {
+            if let Term::Literal(l) = quad?.object {
+                return Ok(l.value().to_owned());
+            }
+        }
+        Ok(String::from("empty"))
+    }
+
+    /// Sets a new data version; called after every change of the data.
+    pub fn bump_data_version(&self) -> Result<String> {
+        let version = new_version();
+        let mut transaction = self.store.start_transaction()?;
+        set_data_version(&mut transaction, &version)?;
+        transaction.commit()?;
+        Ok(version)
+    }
+
+    /// Writes every quad as N-Quads or TriG.
+    pub fn dump(&self, format: RdfFormat, writer: impl Write) -> Result<()> {
+        self.store
+            .dump_to_writer(format, writer)
+            .map_err(|e| Error::Evaluation(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Names of the named graphs with their triple counts, sorted by name.
+    pub fn graph_sizes(&self) -> Result<Vec<(String, u64)>> {
+        let rows = self.select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| match (row.first(), row.get(1)) {
+                (Some(Some(Term::NamedNode(g))), Some(Some(Term::Literal(n)))) => {
+                    Some((g.as_str().to_owned(), n.value().parse().unwrap_or(0)))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Flushes and checks the store; used before backups and at shutdown.
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.store.flush()?)
+    }
+}
+
+/// Replaces the data version inside an open transaction.
+pub(crate) fn set_data_version(
+    transaction: &mut oxigraph::store::Transaction<'_>,
+    version: &str,
+) -> Result<()> {
+    let record = NamedNodeRef::new_unchecked(vocab::BUNDLE_RECORD);
+    let predicate = NamedNodeRef::new_unchecked(vocab::DATA_VERSION);
+    let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
+    let old: Vec<Quad> = transaction
+        .quads_for_pattern(
+            Some(record.into()),
+            Some(predicate),
+            None,
+            Some(meta.into()),
+        )
+        .collect::<std::result::Result<_, _>>()?;
+    for quad in &old {
+        transaction.remove(quad);
+    }
+    transaction.insert(oxigraph::model::QuadRef::new(
+        record,
+        predicate,
+        &Literal::new_simple_literal(version),
+        GraphNameRef::NamedNode(meta),
+    ));
+    Ok(())
+}
+
+/// A fresh data version: the current time in nanoseconds, hex encoded.
+fn new_version() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}")
+}
+
+/// The IRI of a named graph with a short name (`stockholm` → `https://w3id.org/citykg/graph/stockholm`).
+pub fn graph_iri(name: &str) -> Result<NamedNode> {
+    NamedNode::new(format!("{}{name}", vocab::GRAPH_NS))
+        .map_err(|e| Error::Invalid(format!("invalid graph name {name:?}: {e}")))
+}
+
+impl Backend {
+    /// Writes a consistent copy of the store to a new directory.
+    pub fn backup(&self, target: &Path) -> Result<()> {
+        self.store
+            .backup(target)
+            .map_err(|e| Error::Invalid(format!("{}: backup failed: {e}", target.display())))
+    }
+}

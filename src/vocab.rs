@@ -1,0 +1,37 @@
+//! IRIs of the ontology terms and named graphs that code refers to. A test checks that every
+//! `ckg:` term here is declared in `ontology/citykg.ttl`.
+
+/// The ontology namespace (`ckg:`).
+pub const CKG: &str = "https://w3id.org/citykg/ontology#";
+/// The default namespace under which resources are minted.
+pub const DEFAULT_BASE_IRI: &str = "https://w3id.org/citykg/";
+/// The namespace of named graphs.
+pub const GRAPH_NS: &str = "https://w3id.org/citykg/graph/";
+
+/// Terms of the citykg ontology used in code.
+pub mod ckg {
+    pub const CITY: &str = "https://w3id.org/citykg/ontology#City";
+    pub const STRATEGY: &str = "https://w3id.org/citykg/ontology#Strategy";
+    pub const STRATEGY_GOAL: &str = "https://w3id.org/citykg/ontology#StrategyGoal";
+    pub const PRACTICE: &str = "https://w3id.org/citykg/ontology#Practice";
+    pub const OUTCOME: &str = "https://w3id.org/citykg/ontology#Outcome";
+    pub const THEME: &str = "https://w3id.org/citykg/ontology#Theme";
+    pub const SOURCE: &str = "https://w3id.org/citykg/ontology#Source";
+    pub const CONTENT_HASH: &str = "https://w3id.org/citykg/ontology#contentHash";
+    pub const GRAPH: &str = "https://w3id.org/citykg/ontology#graph";
+    pub const SERVES_GOAL: &str = "https://w3id.org/citykg/ontology#servesGoal";
+}
+
+/// Named graphs with a fixed role.
+pub mod graph {
+    /// Records about the data itself: bundle hash, data version, contributions.
+    pub const META: &str = "https://w3id.org/citykg/graph/meta";
+}
+
+/// The resource that carries the bundle's content hash and the data version in the `meta` graph.
+pub const BUNDLE_RECORD: &str = "https://w3id.org/citykg/graph/meta#bundle";
+/// `ckg:dataVersion`: changes whenever the data changes; used for ETags and `/healthz`.
+pub const DATA_VERSION: &str = "https://w3id.org/citykg/ontology#dataVersion";
+
+pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+pub const XSD_DATE_TIME: &str = "http://www.w3.org/2001/XMLSchema#dateTime";

@@ -1,0 +1,337 @@
+//! Machine-readable descriptions of the service: the SPARQL Service Description at `/sparql`
+//! and the VoID + DCAT description of the dataset at `/.well-known/void`.
+
+use super::SharedState;
+use crate::sparql::formats::{self, OutputFormat};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use oxigraph::io::RdfSerializer;
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
+
+const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
+const VOID: &str = "http://rdfs.org/ns/void#";
+const DCAT: &str = "http://www.w3.org/ns/dcat#";
+const DCTERMS: &str = "http://purl.org/dc/terms/";
+const FORMATS: &str = "http://www.w3.org/ns/formats/";
+
+fn n(iri: &str) -> NamedNode {
+    NamedNode::new_unchecked(iri)
+}
+
+fn t(s: impl Into<NamedOrBlankNode>, p: &str, o: impl Into<Term>) -> Triple {
+    Triple::new(s, n(p), o)
+}
+
+/// The origin clients used to reach us, from the Host header when it is a plain host[:port].
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:7878");
+    format!("http://{host}")
+}
+
+/// Writes triples in the format the client asked for (Turtle when it does not say).
+fn rdf_response(triples: Vec<Triple>, headers: &HeaderMap, format: Option<&str>) -> Response {
+    let offers = formats::rdf_offered();
+    let chosen = match format {
+        Some(name) => formats::from_format_param(name, formats::ResultKind::Graph),
+        None => formats::choose(
+            headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()),
+            &offers,
+        )
+        .map(|(_, f)| f),
+    };
+    let Some(OutputFormat::Rdf(format)) = chosen else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            "this resource is available as text/turtle, application/n-triples, application/rdf+xml and application/ld+json\n",
+        )
+            .into_response();
+    };
+    let mut serializer = RdfSerializer::from_format(format);
+    for (prefix, iri) in [
+        ("sd", SD),
+        ("void", VOID),
+        ("dcat", DCAT),
+        ("dcterms", DCTERMS),
+    ] {
+        serializer = match serializer.with_prefix(prefix, iri) {
+            Ok(s) => s,
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        };
+    }
+    let mut writer = serializer.for_writer(Vec::new());
+    for triple in &triples {
+        if let Err(e) = writer.serialize_triple(triple) {
+            return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
+        }
+    }
+    match writer.finish() {
+        Ok(bytes) => {
+            let mut response = bytes.into_response();
+            let content_type = OutputFormat::Rdf(format).content_type();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept"));
+            response
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// The SPARQL 1.1 Service Description of `/sparql`.
+pub fn service_description(
+    state: &SharedState,
+    headers: &HeaderMap,
+    format: Option<&str>,
+) -> Response {
+    let endpoint = n(&format!("{}/sparql", origin(headers)));
+    let service = BlankNode::default();
+    let mut triples = vec![
+        t(
+            service.clone(),
+            rdf::TYPE.as_str(),
+            n(&format!("{SD}Service")),
+        ),
+        t(service.clone(), &format!("{SD}endpoint"), endpoint.clone()),
+        t(
+            service.clone(),
+            &format!("{SD}supportedLanguage"),
+            n(&format!("{SD}SPARQL11Query")),
+        ),
+        t(
+            service.clone(),
+            &format!("{SD}feature"),
+            n(&format!("{SD}UnionDefaultGraph")),
+        ),
+        t(
+            service.clone(),
+            &format!("{SD}feature"),
+            n(&format!("{SD}DereferencesURIs")),
+        ),
+    ];
+    if state.update_tokens.is_some() {
+        triples.push(t(
+            service.clone(),
+            &format!("{SD}supportedLanguage"),
+            n(&format!("{SD}SPARQL11Update")),
+        ));
+    }
+    if !state.federation.allowed().is_empty() {
+        triples.push(t(
+            service.clone(),
+            &format!("{SD}feature"),
+            n(&format!("{SD}BasicFederatedQuery")),
+        ));
+    }
+    for format in [
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "RDF_XML",
+        "JSON-LD",
+    ] {
+        triples.push(t(
+            service.clone(),
+            &format!("{SD}resultFormat"),
+            n(&format!("{FORMATS}{format}")),
+        ));
+    }
+    let dataset = BlankNode::default();
+    triples.push(t(
+        service.clone(),
+        &format!("{SD}defaultDataset"),
+        dataset.clone(),
+    ));
+    triples.push(t(
+        dataset.clone(),
+        rdf::TYPE.as_str(),
+        n(&format!("{SD}Dataset")),
+    ));
+    let default_graph = BlankNode::default();
+    triples.push(t(
+        dataset.clone(),
+        &format!("{SD}defaultGraph"),
+        default_graph.clone(),
+    ));
+    triples.push(t(
+        default_graph.clone(),
+        rdf::TYPE.as_str(),
+        n(&format!("{SD}Graph")),
+    ));
+    if let Ok(sizes) = state.backend.graph_sizes() {
+        let total: u64 = sizes.iter().map(|(_, c)| c).sum();
+        triples.push(t(
+            default_graph,
+            &format!("{VOID}triples"),
+            Literal::new_typed_literal(total.to_string(), xsd::INTEGER),
+        ));
+        for (name, count) in sizes {
+            let named = BlankNode::default();
+            let graph = BlankNode::default();
+            triples.push(t(
+                dataset.clone(),
+                &format!("{SD}namedGraph"),
+                named.clone(),
+            ));
+            triples.push(t(
+                named.clone(),
+                rdf::TYPE.as_str(),
+                n(&format!("{SD}NamedGraph")),
+            ));
+            triples.push(t(named.clone(), &format!("{SD}name"), n(&name)));
+            triples.push(t(named, &format!("{SD}graph"), graph.clone()));
+            triples.push(t(
+                graph,
+                &format!("{VOID}triples"),
+                Literal::new_typed_literal(count.to_string(), xsd::INTEGER),
+            ));
+        }
+    }
+    rdf_response(triples, headers, format)
+}
+
+/// GET /.well-known/void: VoID and DCAT description of the whole dataset.
+pub async fn void(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let params = super::protocol::Params::from_query_string(raw.as_deref());
+    let base = origin(&headers);
+    let work_state = state.clone();
+    let facts = super::runner::run_blocking(&state, move |_| {
+        let sizes = work_state.backend.graph_sizes()?;
+        let vocabularies = work_state.backend.select(
+            "SELECT DISTINCT ?ns WHERE { { SELECT DISTINCT ?p WHERE { ?s ?p ?o } } \
+             BIND(REPLACE(STR(?p), \"(#|/)[^#/]*$\", \"$1\") AS ?ns) } ORDER BY ?ns",
+        )?;
+        Ok((sizes, vocabularies))
+    })
+    .await;
+    let (sizes, vocabularies) = match facts {
+        Ok(f) => f,
+        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
+    };
+    let dataset = n(&format!("{}dataset", state.base_iri));
+    let mut triples = vec![
+        t(
+            dataset.clone(),
+            rdf::TYPE.as_str(),
+            n(&format!("{VOID}Dataset")),
+        ),
+        t(
+            dataset.clone(),
+            rdf::TYPE.as_str(),
+            n(&format!("{DCAT}Dataset")),
+        ),
+        t(
+            dataset.clone(),
+            &format!("{DCTERMS}title"),
+            Literal::new_language_tagged_literal_unchecked(
+                "citykg: smart-city practices and the strategy goals they serve",
+                "en",
+            ),
+        ),
+        t(
+            dataset.clone(),
+            &format!("{DCTERMS}description"),
+            Literal::new_language_tagged_literal_unchecked(
+                "Smart-city practices from Stockholm and its peer cities, each linked to the city strategy goals and UN Sustainable Development Goals it serves, with outcomes and sources.",
+                "en",
+            ),
+        ),
+        t(
+            dataset.clone(),
+            &format!("{DCTERMS}license"),
+            n("https://creativecommons.org/licenses/by/4.0/"),
+        ),
+        t(
+            dataset.clone(),
+            &format!("{VOID}sparqlEndpoint"),
+            n(&format!("{base}/sparql")),
+        ),
+        t(
+            dataset.clone(),
+            &format!("{VOID}uriSpace"),
+            Literal::new_simple_literal(format!("{}id/", state.base_iri)),
+        ),
+        t(
+            dataset.clone(),
+            &format!("{VOID}feature"),
+            n(&format!("{FORMATS}N-Quads")),
+        ),
+    ];
+    for (path, media, format) in [
+        ("dump.nq", "application/n-quads", "N-Quads"),
+        ("dump.trig", "application/trig", "TriG"),
+    ] {
+        let url = n(&format!("{base}/{path}"));
+        triples.push(t(dataset.clone(), &format!("{VOID}dataDump"), url.clone()));
+        let distribution = BlankNode::default();
+        triples.push(t(
+            dataset.clone(),
+            &format!("{DCAT}distribution"),
+            distribution.clone(),
+        ));
+        triples.push(t(
+            distribution.clone(),
+            rdf::TYPE.as_str(),
+            n(&format!("{DCAT}Distribution")),
+        ));
+        triples.push(t(distribution.clone(), &format!("{DCAT}downloadURL"), url));
+        triples.push(t(
+            distribution.clone(),
+            &format!("{DCAT}mediaType"),
+            Literal::new_simple_literal(media),
+        ));
+        triples.push(t(
+            distribution,
+            &format!("{DCTERMS}format"),
+            n(&format!("{FORMATS}{format}")),
+        ));
+    }
+    let total: u64 = sizes.iter().map(|(_, c)| c).sum();
+    triples.push(t(
+        dataset.clone(),
+        &format!("{VOID}triples"),
+        Literal::new_typed_literal(total.to_string(), xsd::INTEGER),
+    ));
+    for row in vocabularies {
+        if let Some(Some(Term::Literal(ns))) = row.first()
+            && let Ok(iri) = NamedNode::new(ns.value())
+        {
+            triples.push(t(dataset.clone(), &format!("{VOID}vocabulary"), iri));
+        }
+    }
+    for (name, count) in sizes {
+        let subset = BlankNode::default();
+        triples.push(t(dataset.clone(), &format!("{VOID}subset"), subset.clone()));
+        triples.push(t(
+            subset.clone(),
+            rdf::TYPE.as_str(),
+            n(&format!("{VOID}Dataset")),
+        ));
+        triples.push(t(subset.clone(), &format!("{SD}name"), n(&name)));
+        triples.push(t(
+            subset,
+            &format!("{VOID}triples"),
+            Literal::new_typed_literal(count.to_string(), xsd::INTEGER),
+        ));
+    }
+    rdf_response(triples, &headers, params.format.as_deref())
+}

@@ -1,0 +1,143 @@
+//! Request metrics in the Prometheus text format, and the middleware that records them and logs
+//! one line per request.
+
+use super::SharedState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    total: u64,
+}
+
+/// Counters shared by all requests.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    cancelled: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts a query stopped by its deadline or by a client that went away.
+    pub fn query_cancelled(&self) {
+        self.cancelled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn cancelled_count(&self) -> u64 {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut requests) = self.requests.lock() {
+            *requests.entry((route.to_owned(), status)).or_default() += 1;
+        }
+        if let Ok(mut latency) = self.latency.lock() {
+            let histogram = latency.entry(route.to_owned()).or_default();
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if seconds <= *bound {
+                    histogram.counts[i] += 1;
+                }
+            }
+            histogram.sum += seconds;
+            histogram.total += 1;
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        out.push_str("# HELP citykg_http_requests_total HTTP requests by route and status.\n");
+        out.push_str("# TYPE citykg_http_requests_total counter\n");
+        if let Ok(requests) = self.requests.lock() {
+            for ((route, status), count) in requests.iter() {
+                let _ = writeln!(
+                    out,
+                    "citykg_http_requests_total{{route=\"{}\",status=\"{status}\"}} {count}",
+                    escape(route)
+                );
+            }
+        }
+        out.push_str(
+            "# HELP citykg_http_request_duration_seconds Time to the response head, by route.\n",
+        );
+        out.push_str("# TYPE citykg_http_request_duration_seconds histogram\n");
+        if let Ok(latency) = self.latency.lock() {
+            for (route, h) in latency.iter() {
+                let route = escape(route);
+                for (i, bound) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "citykg_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}",
+                        h.counts[i]
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "citykg_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.total
+                );
+                let _ = writeln!(
+                    out,
+                    "citykg_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "citykg_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    h.total
+                );
+            }
+        }
+        out.push_str("# HELP citykg_queries_cancelled_total Queries stopped by the timeout or a client that went away.\n");
+        out.push_str("# TYPE citykg_queries_cancelled_total counter\n");
+        let _ = writeln!(
+            out,
+            "citykg_queries_cancelled_total {}",
+            self.cancelled_count()
+        );
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Middleware: one log line and one metrics record per request.
+pub async fn track(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record(&route, status, elapsed.as_secs_f64());
+    tracing::info!(
+        target: "citykg::request",
+        "{method} {path} {status} {:.1}ms",
+        elapsed.as_secs_f64() * 1000.0
+    );
+    response
+}

@@ -1,0 +1,183 @@
+//! The HTTP server: router, shared state and start-up (`citykg serve`).
+
+mod describe;
+mod dump;
+mod health;
+pub mod metrics;
+mod pages;
+mod protocol;
+mod resource;
+mod runner;
+
+use crate::error::{Error, Result};
+use crate::queries::{Catalogue, CatalogueQuery};
+use crate::sparql::federation::Federation;
+use crate::store::Backend;
+use crate::store::bundle::{Bundle, LoadOutcome};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tower_http::cors::{Any, CorsLayer};
+
+/// Everything `citykg serve` is configured with.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    pub base_iri: String,
+    pub query_timeout: Duration,
+    pub update_token_file: Option<PathBuf>,
+    pub federate_allow: Vec<String>,
+    /// Where `ontology/`, `data/` and `queries/` are read from.
+    pub bundle_dir: PathBuf,
+    /// How many queries may evaluate at once; more wait for a slot.
+    pub query_slots: usize,
+}
+
+impl ServeConfig {
+    /// The defaults `citykg serve` starts with.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            bind: SocketAddr::from(([127, 0, 0, 1], 7878)),
+            base_iri: crate::vocab::DEFAULT_BASE_IRI.to_owned(),
+            query_timeout: Duration::from_secs(30),
+            update_token_file: None,
+            federate_allow: Vec::new(),
+            bundle_dir: Bundle::default_root(),
+            query_slots: std::thread::available_parallelism()
+                .map(|n| n.get() * 2)
+                .unwrap_or(4),
+        }
+    }
+}
+
+/// State shared by all handlers.
+pub struct AppState {
+    pub backend: Backend,
+    pub federation: Federation,
+    pub query_timeout: Duration,
+    pub slots: Arc<Semaphore>,
+    pub update_tokens: Option<Vec<String>>,
+    pub base_iri: String,
+    pub metrics: metrics::Metrics,
+    pub queries: Vec<CatalogueQuery>,
+    pub templates: minijinja::Environment<'static>,
+    pub quad_count_cache: std::sync::Mutex<Option<(String, usize)>>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// Reads bearer tokens from a file: one per line, blank lines and `#` comments ignored.
+fn read_tokens(path: &std::path::Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
+    let tokens: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    if tokens.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{}: no token in the file (one token per line)",
+            path.display()
+        )));
+    }
+    Ok(tokens)
+}
+
+/// Opens the store, loads the bundle when needed and builds the shared state.
+pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
+    let backend = Backend::open(&config.data_dir)?;
+    let bundle = Bundle::discover(&config.bundle_dir)?;
+    let outcome = bundle.ensure_loaded(&backend)?;
+    let mut allowed = Vec::new();
+    for url in &config.federate_allow {
+        allowed.push(oxigraph::model::NamedNode::new(url).map_err(|e| {
+            Error::Invalid(format!("--federate-allow {url:?} is not a valid IRI: {e}"))
+        })?);
+    }
+    let update_tokens = match &config.update_token_file {
+        Some(path) => Some(read_tokens(path)?),
+        None => None,
+    };
+    let queries = Catalogue::load(&config.bundle_dir.join("queries"))?.queries;
+    let state = AppState {
+        backend,
+        federation: Federation::allow(allowed, config.query_timeout),
+        query_timeout: config.query_timeout,
+        slots: Arc::new(Semaphore::new(config.query_slots.max(1))),
+        update_tokens,
+        base_iri: config.base_iri.clone(),
+        metrics: metrics::Metrics::default(),
+        queries,
+        templates: pages::templates()?,
+        quad_count_cache: std::sync::Mutex::new(None),
+    };
+    Ok((Arc::new(state), outcome))
+}
+
+/// The router with every route and layer.
+pub fn router(state: SharedState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers(Any)
+        .max_age(Duration::from_secs(3600));
+    Router::new()
+        .route("/", get(pages::home))
+        .route(
+            "/sparql",
+            get(protocol::get_sparql).post(protocol::post_sparql),
+        )
+        .route("/queries", get(pages::queries))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/.well-known/void", get(describe::void))
+        .route("/dump.nq", get(dump::nquads))
+        .route("/dump.trig", get(dump::trig))
+        .route("/id/{kind}/{slug}", get(resource::resource))
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(cors)
+        .with_state(state)
+}
+
+/// Runs the server until Ctrl-C. Prints the URL once it listens.
+pub async fn serve(config: ServeConfig) -> Result<()> {
+    let (state, outcome) = tokio::task::block_in_place(|| prepare(&config))?;
+    match &outcome {
+        LoadOutcome::Loaded { quads, .. } => {
+            tracing::info!(quads, "loaded the bundled ontology and data")
+        }
+        LoadOutcome::Unchanged { .. } => tracing::info!("the store already holds the bundled data"),
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| Error::io(config.bind, e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Error::io(config.bind, e))?;
+    println!("citykg is serving on http://{local}/ (SPARQL endpoint: http://{local}/sparql)");
+    let backend = state.backend.clone();
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| Error::io("server", e))?;
+    backend.flush()?;
+    Ok(())
+}

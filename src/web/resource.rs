@@ -1,0 +1,169 @@
+//! Dereferenceable IRIs: `/id/{kind}/{slug}` answers for `{base}id/{kind}/{slug}` with its
+//! description, as HTML for browsers or as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by Accept or `?format=`.
+
+use super::SharedState;
+use super::pages::{Cell, cell, compact, query_href, render};
+use super::protocol::{Params, run_query, wants_html};
+use super::runner::run_blocking;
+use crate::sparql::formats;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::context;
+use oxigraph::model::{NamedNode, Term};
+use serde::Serialize;
+
+const KINDS: [&str; 8] = [
+    "city", "strategy", "goal", "practice", "org", "outcome", "source", "theme",
+];
+
+fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 200
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn not_found(state: &SharedState, path: &str) -> Response {
+    render(
+        state,
+        "not_found.html",
+        context! { path => path },
+        StatusCode::NOT_FOUND,
+    )
+}
+
+#[derive(Serialize)]
+struct PropertyRow {
+    property: Cell,
+    value: Cell,
+}
+
+#[derive(Serialize)]
+struct IncomingRow {
+    subject: Cell,
+    property: Cell,
+}
+
+#[derive(Serialize)]
+struct FormatLink {
+    label: &'static str,
+    href: String,
+}
+
+/// GET /id/{kind}/{slug}
+pub async fn resource(
+    State(state): State<SharedState>,
+    Path((kind, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let path = format!("/id/{kind}/{slug}");
+    if !KINDS.contains(&kind.as_str()) || !valid_slug(&slug) {
+        return not_found(&state, &path);
+    }
+    let Ok(iri) = NamedNode::new(format!("{}id/{kind}/{slug}", state.base_iri)) else {
+        return not_found(&state, &path);
+    };
+    let params = Params::from_query_string(raw.as_deref());
+    let html = match params.format.as_deref() {
+        Some("html") => true,
+        Some(_) => false,
+        None => wants_html(&headers),
+    };
+    // `iri` is a validated NamedNode; its Display writes `<…>` with nothing left to escape.
+    let describe = format!("DESCRIBE {iri}");
+    let work_state = state.clone();
+    let subject = iri.clone();
+    let facts = run_blocking(&state, move |_| {
+        let outgoing = work_state.backend.select(&format!(
+            "SELECT ?p ?o WHERE {{ {subject} ?p ?o }} ORDER BY ?p ?o"
+        ))?;
+        let incoming = work_state.backend.select(&format!(
+            "SELECT ?s ?p WHERE {{ ?s ?p {subject} }} ORDER BY ?p ?s LIMIT 500"
+        ))?;
+        Ok((outgoing, incoming))
+    })
+    .await;
+    let (outgoing, incoming) = match facts {
+        Ok(f) => f,
+        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
+    };
+    if outgoing.is_empty() {
+        return not_found(&state, &path);
+    }
+    if !html {
+        let forced = match params.format.as_deref() {
+            Some(name) => match formats::from_format_param(name, formats::ResultKind::Graph) {
+                Some(f) => Some(f),
+                None => {
+                    return super::runner::error_response(
+                        &crate::error::Error::Invalid(format!(
+                            "parameter format: {name:?} is not an RDF format (turtle, jsonld, ntriples, rdfxml)"
+                        )),
+                        state.query_timeout.as_secs(),
+                    );
+                }
+            },
+            None => None,
+        };
+        let query_params = Params {
+            query: vec![describe],
+            ..Params::default()
+        };
+        return run_query(state, headers, query_params, forced).await;
+    }
+    let base = state.base_iri.clone();
+    let mut label = compact(iri.as_str());
+    let mut properties = Vec::new();
+    for row in &outgoing {
+        if let (Some(Some(p)), Some(Some(o))) = (row.first(), row.get(1)) {
+            if let (Term::NamedNode(p), Term::Literal(l)) = (p, o)
+                && (p.as_str().ends_with("#prefLabel") || p.as_str() == "https://schema.org/name")
+                && l.language().is_none_or(|lang| lang == "en")
+            {
+                label = l.value().to_owned();
+            }
+            properties.push(PropertyRow {
+                property: cell(p, &base),
+                value: cell(o, &base),
+            });
+        }
+    }
+    let incoming: Vec<IncomingRow> = incoming
+        .iter()
+        .filter_map(|row| match (row.first(), row.get(1)) {
+            (Some(Some(s)), Some(Some(p))) => Some(IncomingRow {
+                subject: cell(s, &base),
+                property: cell(p, &base),
+            }),
+            _ => None,
+        })
+        .collect();
+    let formats: Vec<FormatLink> = [
+        ("Turtle", "turtle"),
+        ("JSON-LD", "jsonld"),
+        ("N-Triples", "ntriples"),
+        ("RDF/XML", "rdfxml"),
+    ]
+    .into_iter()
+    .map(|(label, f)| FormatLink {
+        label,
+        href: format!("{path}?format={f}"),
+    })
+    .collect();
+    render(
+        &state,
+        "resource.html",
+        context! {
+            label => label,
+            iri => iri.as_str(),
+            properties => minijinja::Value::from(minijinja::value::Serde(&properties)),
+            incoming => minijinja::Value::from(minijinja::value::Serde(&incoming)),
+            formats => minijinja::Value::from(minijinja::value::Serde(&formats)),
+            query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
+        },
+        StatusCode::OK,
+    )
+}

@@ -1,0 +1,211 @@
+//! Runs store work off the async threads, in a bounded pool, with a timeout that really stops it:
+//! the cancellation token is cancelled at the deadline and when the client goes away.
+//! Output is streamed to the client through a bounded channel, so memory stays flat.
+
+use super::SharedState;
+use crate::error::{Error, Result};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use oxigraph::sparql::CancellationToken;
+use std::io::Write;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+const CHUNK: usize = 64 * 1024;
+
+/// Cancels its token when dropped: held by the request future and then by the response body,
+/// so a client that disconnects stops the work it started.
+struct CancelOnDrop(CancellationToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A `Write` that sends 64 KiB chunks to the response body. A dropped receiver (client gone)
+/// turns into a BrokenPipe error and cancels the work.
+pub struct ChannelWriter {
+    buffer: Vec<u8>,
+    sender: mpsc::Sender<Result<Bytes, Error>>,
+    token: CancellationToken,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK),
+        ));
+        self.sender.blocking_send(Ok(chunk)).map_err(|_| {
+            self.token.cancel();
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The HTTP answer for a library error.
+pub fn error_response(error: &Error, timeout_secs: u64) -> Response {
+    let (status, message) = match error {
+        Error::Syntax(m) | Error::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
+        Error::Cancelled(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "The query was cancelled: it did not finish within the {timeout_secs} s limit of this endpoint. Narrow it down (fewer patterns, LIMIT) and try again."
+            ),
+        ),
+        other => (StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message + "\n",
+    )
+        .into_response()
+}
+
+/// Waits for a pool slot, then runs `work` on a blocking thread with a cancellation token that
+/// fires at the deadline. Returns Cancelled at the deadline even if the work is still winding down.
+pub async fn run_blocking<T: Send + 'static>(
+    state: &SharedState,
+    work: impl FnOnce(CancellationToken) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let deadline = Instant::now() + state.query_timeout;
+    let token = CancellationToken::new();
+    let guard = CancelOnDrop(token.clone());
+    let permit = tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned())
+        .await
+        .map_err(|_| Error::Cancelled("no free query slot before the deadline".into()))?
+        .map_err(|_| Error::Invalid("the server is shutting down".into()))?;
+    let task_token = token.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work(task_token)
+    });
+    let result = match tokio::time::timeout_at(deadline.into(), task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => Err(Error::Evaluation(format!("the query task failed: {join}"))),
+        Err(_) => {
+            state.metrics.query_cancelled();
+            Err(Error::Cancelled("deadline reached".into()))
+        }
+    };
+    drop(guard);
+    result
+}
+
+/// Runs `produce` on a blocking thread (bounded pool, deadline, cancellation) and streams what
+/// it writes as the response body with `content_type`. An error before the first byte becomes an
+/// error status; an error later aborts the body, so the client sees a broken transfer, never a
+/// truncated result that looks complete.
+pub async fn stream(
+    state: &SharedState,
+    content_type: &'static str,
+    extra_headers: Vec<(header::HeaderName, HeaderValue)>,
+    produce: impl FnOnce(CancellationToken, &mut ChannelWriter) -> Result<()> + Send + 'static,
+) -> Response {
+    let timeout_secs = state.query_timeout.as_secs();
+    let deadline = Instant::now() + state.query_timeout;
+    let token = CancellationToken::new();
+    let guard = CancelOnDrop(token.clone());
+    let permit =
+        match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                state.metrics.query_cancelled();
+                return error_response(&Error::Cancelled("no free slot".into()), timeout_secs);
+            }
+        };
+    let (sender, mut receiver) = mpsc::channel::<Result<Bytes, Error>>(8);
+    let task_token = token.clone();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let task_done = done.clone();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut writer = ChannelWriter {
+            buffer: Vec::with_capacity(CHUNK),
+            sender: sender.clone(),
+            token: task_token.clone(),
+        };
+        let outcome = produce(task_token, &mut writer).and_then(|()| {
+            writer
+                .send()
+                .map_err(|_| Error::Cancelled("the client went away".into()))
+        });
+        task_done.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Err(error) = outcome {
+            let _ = sender.blocking_send(Err(error));
+        }
+    });
+    // The deadline also covers streaming: a timer cancels the token when it passes.
+    let timer_token = token.clone();
+    let metrics_state = state.clone();
+    let timer = AbortOnDrop(tokio::spawn(async move {
+        tokio::time::sleep_until(deadline.into()).await;
+        if !timer_token.is_cancelled() && !done.load(std::sync::atomic::Ordering::SeqCst) {
+            metrics_state.metrics.query_cancelled();
+            timer_token.cancel();
+        }
+    }));
+    let first = match tokio::time::timeout_at(deadline.into(), receiver.recv()).await {
+        Ok(Some(Ok(bytes))) => Some(bytes),
+        Ok(Some(Err(error))) => {
+            drop(timer);
+            return error_response(&error, timeout_secs);
+        }
+        Ok(None) => None,
+        Err(_) => {
+            drop(timer);
+            if !token.is_cancelled() {
+                state.metrics.query_cancelled();
+                token.cancel();
+            }
+            return error_response(&Error::Cancelled("deadline".into()), timeout_secs);
+        }
+    };
+    let rest = tokio_stream::wrappers::ReceiverStream::new(receiver)
+        .map(|item| item.map_err(|e| std::io::Error::other(e.to_string())));
+    let body = futures::stream::iter(first.map(Ok::<Bytes, std::io::Error>))
+        .chain(rest)
+        .map(move |item| {
+            // Keep the guard and the timer alive as long as the body is being sent.
+            let _ = (&guard, &timer);
+            item
+        });
+    let mut response = Response::new(Body::from_stream(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    for (name, value) in extra_headers {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}

@@ -1,0 +1,149 @@
+//! Test harness: starts the real citykg server on an ephemeral port, over a real on-disk store.
+#![allow(dead_code)]
+
+use citykg::web::{ServeConfig, prepare, router};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const CKG: &str = "https://w3id.org/citykg/ontology#";
+pub const STOCKHOLM: &str = "https://w3id.org/citykg/id/city/stockholm";
+
+/// A running server; stops when dropped.
+pub struct TestServer {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The repository root, which holds the bundled ontology/, data/ and queries/.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts a server on the bundled data with a config tweaked by `adjust`.
+pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ServeConfig::new(data_dir.path().join("store"));
+    config.bundle_dir = repo_root();
+    config.bind = "127.0.0.1:0".parse().expect("addr");
+    adjust(&mut config);
+    let (state, _) = prepare(&config).expect("server state");
+    let std_listener = std::net::TcpListener::bind(config.bind).expect("bind");
+    std_listener.set_nonblocking(true).expect("nonblocking");
+    let addr = std_listener.local_addr().expect("local addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+            let _ = axum::serve(listener, router(state))
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        runtime.shutdown_timeout(Duration::from_secs(5));
+    });
+    TestServer {
+        base: format!("http://{addr}"),
+        addr,
+        data_dir,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    }
+}
+
+/// Starts a server on the bundled data with default settings.
+pub fn start() -> TestServer {
+    start_with(|_| {})
+}
+
+/// A blocking HTTP client with a generous timeout.
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client")
+}
+
+/// Copies the bundle (ontology/, data/, queries/) to a new directory.
+pub fn copy_bundle(target: &Path) {
+    for dir in ["ontology", "data", "queries"] {
+        let from = repo_root().join(dir);
+        let to = target.join(dir);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        if let Ok(entries) = std::fs::read_dir(&from) {
+            for entry in entries.flatten() {
+                if entry.path().is_file() {
+                    std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+                }
+            }
+        }
+    }
+}
+
+/// Parses RDF text and returns its triples as N-Triples lines (for easy assertions).
+pub fn parse_rdf(body: &[u8], format: oxigraph::io::RdfFormat) -> Vec<String> {
+    oxigraph::io::RdfParser::from_format(format)
+        .for_slice(body)
+        .map(|q| q.expect("valid RDF").to_string())
+        .collect()
+}
+
+/// Runs a SELECT over HTTP and returns the SPARQL JSON results.
+pub fn select_json(server: &TestServer, query: &str) -> serde_json::Value {
+    let response = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", query)])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .expect("request");
+    assert_eq!(response.status(), 200, "query failed: {query}");
+    response.json().expect("JSON results")
+}
+
+/// The values of one variable in SPARQL JSON results.
+pub fn column(results: &serde_json::Value, variable: &str) -> Vec<String> {
+    results["results"]["bindings"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r[variable]["value"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// CPU time (user + system) this process has used so far, in seconds.
+pub fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
