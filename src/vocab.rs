@@ -20,12 +20,25 @@ pub mod ckg {
     pub const CONTENT_HASH: &str = "https://w3id.org/citykg/ontology#contentHash";
     pub const GRAPH: &str = "https://w3id.org/citykg/ontology#graph";
     pub const SERVES_GOAL: &str = "https://w3id.org/citykg/ontology#servesGoal";
+    pub const PEER_MATCH: &str = "https://w3id.org/citykg/ontology#PeerMatch";
+    pub const COVERAGE: &str = "https://w3id.org/citykg/ontology#Coverage";
+    pub const MATCH_FOR: &str = "https://w3id.org/citykg/ontology#matchFor";
+    pub const MATCHED_PRACTICE: &str = "https://w3id.org/citykg/ontology#matchedPractice";
+    pub const SCORE: &str = "https://w3id.org/citykg/ontology#score";
+    pub const SHARED_TARGET: &str = "https://w3id.org/citykg/ontology#sharedTarget";
+    pub const SHARED_SDG_GOAL: &str = "https://w3id.org/citykg/ontology#sharedSdgGoal";
+    pub const SHARED_THEME: &str = "https://w3id.org/citykg/ontology#sharedTheme";
+    pub const COVERAGE_CITY: &str = "https://w3id.org/citykg/ontology#coverageCity";
+    pub const COVERAGE_SDG: &str = "https://w3id.org/citykg/ontology#coverageSdg";
+    pub const PRACTICE_COUNT: &str = "https://w3id.org/citykg/ontology#practiceCount";
 }
 
 /// Named graphs with a fixed role.
 pub mod graph {
     /// Records about the data itself: bundle hash, data version, contributions.
     pub const META: &str = "https://w3id.org/citykg/graph/meta";
+    /// Aggregates computed from the data once per data version (peer rankings, coverage).
+    pub const DERIVED: &str = "https://w3id.org/citykg/graph/derived";
 }
 
 /// The resource that carries the bundle's content hash and the data version in the `meta` graph.

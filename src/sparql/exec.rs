@@ -169,5 +169,6 @@ pub fn apply_update(
         .execute()
         .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))?;
     backend.bump_data_version()?;
+    crate::store::derived::ensure_fresh(backend)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! Today it wraps the embedded on-disk Oxigraph store; a remote SPARQL endpoint can sit behind it later.
 
 pub mod bundle;
+pub mod derived;
 pub mod load;
 
 use crate::error::{Error, Result};
@@ -122,6 +123,17 @@ impl Backend {
                 _ => None,
             })
             .collect())
+    }
+
+    /// Applies a SPARQL update that only rewrites derived data, leaving the data version alone.
+    pub(crate) fn update_without_new_version(&self, update: &str) -> Result<()> {
+        SparqlEvaluator::new()
+            .without_default_http_service_handler()
+            .parse_update(update)
+            .map_err(|e| Error::Syntax(format!("invalid SPARQL update: {e}")))?
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))
     }
 
     /// Flushes and checks the store; used before backups and at shutdown.

@@ -49,6 +49,13 @@ fn rdf_response(triples: Vec<Triple>, headers: &HeaderMap, format: Option<&str>)
         )
         .map(|(_, f)| f),
     };
+    // A browser following a link gets Turtle it can show as text, not a download or a 406.
+    let for_browser = format.is_none() && super::protocol::wants_html(headers);
+    let chosen = if for_browser {
+        Some(OutputFormat::Rdf(oxigraph::io::RdfFormat::Turtle))
+    } else {
+        chosen
+    };
     let Some(OutputFormat::Rdf(format)) = chosen else {
         return (
             StatusCode::NOT_ACCEPTABLE,
@@ -77,7 +84,11 @@ fn rdf_response(triples: Vec<Triple>, headers: &HeaderMap, format: Option<&str>)
     match writer.finish() {
         Ok(bytes) => {
             let mut response = bytes.into_response();
-            let content_type = OutputFormat::Rdf(format).content_type();
+            let content_type = if for_browser {
+                "text/plain; charset=utf-8"
+            } else {
+                OutputFormat::Rdf(format).content_type()
+            };
             response
                 .headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -3,11 +3,14 @@
 mod describe;
 mod dump;
 mod health;
+pub mod i18n;
+pub mod labels;
 pub mod metrics;
 mod pages;
 mod protocol;
 mod resource;
 mod runner;
+pub mod views;
 
 use crate::error::{Error, Result};
 use crate::queries::{Catalogue, CatalogueQuery};
@@ -96,6 +99,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     let backend = Backend::open(&config.data_dir)?;
     let bundle = Bundle::discover(&config.bundle_dir)?;
     let outcome = bundle.ensure_loaded(&backend)?;
+    crate::store::derived::ensure_fresh(&backend)?;
     let mut allowed = Vec::new();
     for url in &config.federate_allow {
         allowed.push(oxigraph::model::NamedNode::new(url).map_err(|e| {
@@ -143,6 +147,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/dump.nq", get(dump::nquads))
         .route("/dump.trig", get(dump::trig))
         .route("/id/{kind}/{slug}", get(resource::resource))
+        .route("/sdg/{number}", get(resource::sdg_page))
+        .fallback(resource::fallback)
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

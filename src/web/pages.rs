@@ -2,11 +2,12 @@
 //! (a plain form that works without JavaScript, with a paged results table).
 
 use super::SharedState;
+use super::i18n::{Lang, strings};
 use super::protocol::Params;
 use super::runner::run_blocking;
 use crate::error::{Error, Result};
 use crate::sparql::exec::QueryRequest;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::{Environment, context};
@@ -26,6 +27,11 @@ pub fn templates() -> Result<Environment<'static>> {
         ("sparql.html", include_str!("templates/sparql.html")),
         ("resource.html", include_str!("templates/resource.html")),
         ("not_found.html", include_str!("templates/not_found.html")),
+        ("alternates.html", include_str!("templates/alternates.html")),
+        ("city.html", include_str!("templates/city.html")),
+        ("goal.html", include_str!("templates/goal.html")),
+        ("practice.html", include_str!("templates/practice.html")),
+        ("sdg.html", include_str!("templates/sdg.html")),
     ] {
         env.add_template(name, source)
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;
@@ -33,13 +39,57 @@ pub fn templates() -> Result<Environment<'static>> {
     Ok(env)
 }
 
-/// Renders a template into an HTML response.
+/// What every page needs to know about its request: the reader's language and how to link to
+/// the same page in the other language.
+pub struct PageCtx {
+    pub lang: Lang,
+    switch_en: String,
+    switch_sv: String,
+}
+
+impl PageCtx {
+    /// From the request path, its raw query string and headers.
+    pub fn new(path: &str, raw_query: Option<&str>, headers: &axum::http::HeaderMap) -> Self {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        let lang_param = pairs
+            .iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.as_str());
+        let lang = Lang::from_request(lang_param, headers);
+        let switch = |code: &str| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in pairs.iter().filter(|(k, _)| k != "lang") {
+                s.append_pair(k, v);
+            }
+            s.append_pair("lang", code);
+            format!("{path}?{}", s.finish())
+        };
+        Self {
+            lang,
+            switch_en: switch("en"),
+            switch_sv: switch("sv"),
+        }
+    }
+}
+
+/// Renders a template into an HTML response, with the interface strings of the reader's language.
 pub fn render(
     state: &SharedState,
     name: &str,
     ctx: minijinja::Value,
     status: StatusCode,
+    page: &PageCtx,
 ) -> Response {
+    let ctx = context! {
+        t => minijinja::Value::from(minijinja::value::Serde(strings(page.lang))),
+        lang => page.lang.code(),
+        switch_en => page.switch_en.clone(),
+        switch_sv => page.switch_sv.clone(),
+        ..ctx
+    };
     let rendered = state
         .templates
         .get_template(name)
@@ -77,6 +127,14 @@ pub fn href_for(iri: &str, base_iri: &str) -> Option<String> {
         && rest.starts_with("id/")
     {
         return Some(format!("/{rest}"));
+    }
+    if let Some(number) = iri.strip_prefix("http://metadata.un.org/sdg/")
+        && !number.is_empty()
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.')
+    {
+        return Some(format!("/sdg/{number}"));
     }
     if iri.starts_with("http://") || iri.starts_with("https://") {
         Some(iri.to_owned())
@@ -272,6 +330,7 @@ pub async fn query_page(
     state: &SharedState,
     params: &Params,
     request: Option<QueryRequest>,
+    page_ctx: &PageCtx,
 ) -> Response {
     let query = params.query.first().cloned().unwrap_or_else(|| {
         "SELECT ?practice ?name WHERE {\n  ?practice a <https://w3id.org/citykg/ontology#Practice> ;\n            <https://schema.org/name> ?name .\n}\nORDER BY ?name\nLIMIT 20".to_owned()
@@ -375,16 +434,23 @@ pub async fn query_page(
             timeout => state.query_timeout.as_secs(),
         },
         status,
+        page_ctx,
     )
 }
 
 /// GET /queries
-pub async fn queries(State(state): State<SharedState>) -> Response {
+pub async fn queries(
+    State(state): State<SharedState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let page = PageCtx::new("/queries", raw.as_deref(), &headers);
     render(
         &state,
         "queries.html",
         context! { queries => minijinja::Value::from(minijinja::value::Serde(&examples(&state))) },
         StatusCode::OK,
+        &page,
     )
 }
 
@@ -395,50 +461,168 @@ struct CityRow {
     practices: String,
 }
 
-/// GET / — the cities with their practice counts (the full home page comes with the pages issue).
-pub async fn home(State(state): State<SharedState>) -> Response {
+#[derive(Serialize)]
+struct Cell2 {
+    x: u32,
+    y: u32,
+    count: i64,
+    opacity: f32,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct Axis {
+    pos: u32,
+    text: String,
+    href: String,
+}
+
+/// GET /: what citykg is, the cities with their practice counts, the themes, the SDGs covered and
+/// the SDG × city coverage chart. Counts come from the derived graph (computed per data version).
+pub async fn home(
+    State(state): State<SharedState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let page = PageCtx::new("/", raw.as_deref(), &headers);
+    let lang = page.lang;
     let work_state = state.clone();
-    let rows = run_blocking(&state, move |_| {
-        work_state.backend.select(
-            "PREFIX ckg: <https://w3id.org/citykg/ontology#>
-             PREFIX schema: <https://schema.org/>
-             SELECT ?city (SAMPLE(?n) AS ?name) (COUNT(DISTINCT ?p) AS ?practices) WHERE {
-               ?city a ckg:City .
-               OPTIONAL { ?city schema:name ?n FILTER(LANG(?n) = \"en\") }
-               OPTIONAL { ?p a ckg:Practice ; ckg:city ?city }
-             } GROUP BY ?city ORDER BY DESC(?practices) ?name",
-        )
+    let data = run_blocking(&state, move |_| {
+        let backend = &work_state.backend;
+        let cities = backend.select(&format!(
+            "SELECT ?city ?count WHERE {{ ?city a <https://w3id.org/citykg/ontology#City> . OPTIONAL {{ GRAPH <{}> {{ ?city <https://w3id.org/citykg/ontology#practiceCount> ?count }} }} }}",
+            crate::vocab::graph::DERIVED
+        ))?;
+        let themes = backend.select(
+            "SELECT ?t WHERE { ?t a <https://w3id.org/citykg/ontology#Theme> }",
+        )?;
+        let coverage = backend.select(&format!(
+            "SELECT ?city ?sdg ?count WHERE {{ GRAPH <{}> {{ ?c a <https://w3id.org/citykg/ontology#Coverage> ; <https://w3id.org/citykg/ontology#coverageCity> ?city ; <https://w3id.org/citykg/ontology#coverageSdg> ?sdg ; <https://w3id.org/citykg/ontology#practiceCount> ?count }} }}",
+            crate::vocab::graph::DERIVED
+        ))?;
+        let mut iris = std::collections::BTreeSet::new();
+        for table in [&cities, &themes, &coverage] {
+            for row in table.iter() {
+                for term in row.iter().flatten() {
+                    if let Term::NamedNode(n) = term {
+                        iris.insert(n.as_str().to_owned());
+                    }
+                }
+            }
+        }
+        for n in 1..=17 {
+            iris.insert(format!("http://metadata.un.org/sdg/{n}"));
+        }
+        let linker = super::views::Linker::new(backend, &work_state.base_iri, &iris, lang)?;
+        Ok((cities, themes, coverage, linker))
     })
     .await;
-    let cities: Vec<CityRow> = match rows {
-        Ok(rows) => rows
-            .into_iter()
-            .filter_map(|row| {
-                let Some(Some(Term::NamedNode(city))) = row.first() else {
-                    return None;
-                };
-                let name = match row.get(1) {
-                    Some(Some(Term::Literal(l))) => l.value().to_owned(),
-                    _ => compact(city.as_str()),
-                };
-                let practices = match row.get(2) {
-                    Some(Some(Term::Literal(l))) => l.value().to_owned(),
-                    _ => "0".into(),
-                };
-                Some(CityRow {
-                    name,
-                    href: href_for(city.as_str(), &state.base_iri)
-                        .unwrap_or_else(|| city.as_str().to_owned()),
-                    practices,
-                })
-            })
-            .collect(),
-        Err(_) => Vec::new(),
+    let (cities, themes, coverage, linker) = match data {
+        Ok(d) => d,
+        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
     };
+    let value = |t: &Option<Term>| match t {
+        Some(Term::NamedNode(n)) => n.as_str().to_owned(),
+        Some(Term::Literal(l)) => l.value().to_owned(),
+        _ => String::new(),
+    };
+    let mut city_rows: Vec<CityRow> = cities
+        .iter()
+        .map(|row| {
+            let iri = value(&row[0]);
+            CityRow {
+                name: linker.label(&iri),
+                href: linker.href(&iri),
+                practices: row
+                    .get(1)
+                    .map(value)
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "0".into()),
+            }
+        })
+        .collect();
+    city_rows.sort_by(|a, b| {
+        b.practices
+            .parse::<u32>()
+            .unwrap_or(0)
+            .cmp(&a.practices.parse::<u32>().unwrap_or(0))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let mut theme_links: Vec<super::views::Link> =
+        themes.iter().map(|r| linker.link(&value(&r[0]))).collect();
+    theme_links.sort();
+    // The chart: one row per city (in the order above), one column per SDG goal.
+    let city_index: std::collections::HashMap<String, usize> = cities
+        .iter()
+        .map(|r| value(&r[0]))
+        .map(|iri| {
+            let name = linker.label(&iri);
+            let pos = city_rows.iter().position(|c| c.name == name).unwrap_or(0);
+            (iri, pos)
+        })
+        .collect();
+    let max = coverage
+        .iter()
+        .filter_map(|r| value(&r[2]).parse::<i64>().ok())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut covered = std::collections::BTreeSet::new();
+    let cells: Vec<Cell2> = coverage
+        .iter()
+        .filter_map(|r| {
+            let city = value(&r[0]);
+            let sdg = value(&r[1]);
+            let number: u32 = sdg
+                .strip_prefix("http://metadata.un.org/sdg/")?
+                .parse()
+                .ok()?;
+            let count: i64 = value(&r[2]).parse().ok()?;
+            covered.insert(number);
+            let row = *city_index.get(&city)? as u32;
+            Some(Cell2 {
+                x: 130 + (number - 1) * 26,
+                y: 30 + row * 22,
+                count,
+                opacity: 0.15 + 0.85 * count as f32 / max as f32,
+                title: format!("{} · SDG {number}: {count}", linker.label(&city)),
+            })
+        })
+        .collect();
+    let columns: Vec<Axis> = (1..=17u32)
+        .map(|n| Axis {
+            pos: 130 + (n - 1) * 26 + 13,
+            text: n.to_string(),
+            href: linker.href(&format!("http://metadata.un.org/sdg/{n}")),
+        })
+        .collect();
+    let rows_axis: Vec<Axis> = city_rows
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Axis {
+            pos: 30 + i as u32 * 22 + 15,
+            text: c.name.clone(),
+            href: c.href.clone(),
+        })
+        .collect();
+    let sdgs: Vec<super::views::Link> = covered
+        .iter()
+        .map(|n| linker.link(&format!("http://metadata.un.org/sdg/{n}")))
+        .collect();
+    let height = 40 + city_rows.len() as u32 * 22;
     render(
         &state,
         "home.html",
-        context! { cities => minijinja::Value::from(minijinja::value::Serde(&cities)) },
+        context! {
+            cities => minijinja::Value::from(minijinja::value::Serde(&city_rows)),
+            themes => minijinja::Value::from(minijinja::value::Serde(&theme_links)),
+            sdgs => minijinja::Value::from(minijinja::value::Serde(&sdgs)),
+            cells => minijinja::Value::from(minijinja::value::Serde(&cells)),
+            columns => minijinja::Value::from(minijinja::value::Serde(&columns)),
+            rows => minijinja::Value::from(minijinja::value::Serde(&rows_axis)),
+            chart_height => height,
+        },
         StatusCode::OK,
+        &page,
     )
 }

@@ -122,7 +122,8 @@ pub async fn get_sparql(
     }
     if params.query.is_empty() {
         if wants_html(&headers) || params.format.as_deref() == Some("html") {
-            return pages::query_page(&state, &params, None).await;
+            let page = pages::PageCtx::new("/sparql", raw.as_deref(), &headers);
+            return pages::query_page(&state, &params, None, &page).await;
         }
         return describe::service_description(&state, &headers, params.format.as_deref());
     }
@@ -276,7 +277,16 @@ pub async fn run_query(
         },
     };
     if format == OutputFormat::Html {
-        return pages::query_page(&state, &params, Some(request)).await;
+        let query_string = {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("query", text);
+            if let Some(page) = &params.page {
+                s.append_pair("page", page);
+            }
+            s.finish()
+        };
+        let page = pages::PageCtx::new("/sparql", Some(&query_string), &headers);
+        return pages::query_page(&state, &params, Some(request), &page).await;
     }
     let backend = state.backend.clone();
     let federation = state.federation.clone();

@@ -2,9 +2,10 @@
 //! description, as HTML for browsers or as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by Accept or `?format=`.
 
 use super::SharedState;
-use super::pages::{Cell, cell, compact, query_href, render};
+use super::pages::{Cell, PageCtx, cell, compact, query_href, render};
 use super::protocol::{Params, run_query, wants_html};
 use super::runner::run_blocking;
+use super::views;
 use crate::sparql::formats;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,13 +26,138 @@ fn valid_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn not_found(state: &SharedState, path: &str) -> Response {
+pub fn not_found(state: &SharedState, path: &str, page: &PageCtx) -> Response {
     render(
         state,
         "not_found.html",
         context! { path => path },
         StatusCode::NOT_FOUND,
+        page,
     )
+}
+
+/// Links to the RDF of a page.
+fn format_links(path: &str) -> Vec<FormatLink> {
+    [
+        ("Turtle", "turtle"),
+        ("JSON-LD", "jsonld"),
+        ("N-Triples", "ntriples"),
+        ("RDF/XML", "rdfxml"),
+    ]
+    .into_iter()
+    .map(|(label, f)| FormatLink {
+        label,
+        href: format!("{path}?format={f}"),
+    })
+    .collect()
+}
+
+/// The page of a city, goal or practice; None for kinds that have the generic page.
+async fn specific_page(
+    state: &SharedState,
+    kind: &str,
+    iri: &NamedNode,
+    path: &str,
+    page: &PageCtx,
+) -> Option<Response> {
+    let lang = page.lang;
+    let work_state = state.clone();
+    let subject = iri.clone();
+    let kind_owned = kind.to_owned();
+    let view = run_blocking(state, move |_| {
+        let backend = &work_state.backend;
+        let base = work_state.base_iri.as_str();
+        Ok(match kind_owned.as_str() {
+            "city" => views::city(backend, base, &subject, lang)?.map(|v| {
+                (
+                    "city.html",
+                    "city",
+                    minijinja::Value::from(minijinja::value::Serde(v)),
+                )
+            }),
+            "goal" => views::goal(backend, base, &subject, lang)?.map(|v| {
+                (
+                    "goal.html",
+                    "goal",
+                    minijinja::Value::from(minijinja::value::Serde(v)),
+                )
+            }),
+            "practice" => views::practice(backend, base, &subject, lang)?.map(|v| {
+                (
+                    "practice.html",
+                    "p",
+                    minijinja::Value::from(minijinja::value::Serde(v)),
+                )
+            }),
+            _ => None,
+        })
+    })
+    .await;
+    let (template, name, value) = match view {
+        Ok(Some(v)) => v,
+        Ok(None) => return None,
+        Err(e) => {
+            return Some(super::runner::error_response(
+                &e,
+                state.query_timeout.as_secs(),
+            ));
+        }
+    };
+    let ctx = minijinja::Value::from_pairs([
+        (name, value),
+        (
+            "formats",
+            minijinja::Value::from(minijinja::value::Serde(format_links(path))),
+        ),
+        (
+            "query_href",
+            minijinja::Value::from(query_href(&format!("DESCRIBE {iri}"))),
+        ),
+    ]);
+    Some(render(state, template, ctx, StatusCode::OK, page))
+}
+
+/// GET /sdg/{number}: the page of an SDG goal or target (IRIs under http://metadata.un.org/sdg/).
+pub async fn sdg_page(
+    State(state): State<SharedState>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let path = format!("/sdg/{number}");
+    let page = PageCtx::new(&path, raw.as_deref(), &headers);
+    let valid = !number.is_empty()
+        && number.len() <= 6
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.');
+    let Some(iri) = valid
+        .then(|| NamedNode::new(format!("http://metadata.un.org/sdg/{number}")).ok())
+        .flatten()
+    else {
+        return not_found(&state, &path, &page);
+    };
+    let lang = page.lang;
+    let work_state = state.clone();
+    let subject = iri.clone();
+    let view = run_blocking(&state, move |_| {
+        views::sdg(&work_state.backend, &work_state.base_iri, &subject, lang)
+    })
+    .await;
+    match view {
+        Ok(Some(v)) => render(
+            &state,
+            "sdg.html",
+            context! {
+                sdg => minijinja::Value::from(minijinja::value::Serde(v)),
+                query_href => query_href(&format!("DESCRIBE {iri}")),
+            },
+            StatusCode::OK,
+            &page,
+        ),
+        Ok(None) => not_found(&state, &path, &page),
+        Err(e) => super::runner::error_response(&e, state.query_timeout.as_secs()),
+    }
 }
 
 #[derive(Serialize)]
@@ -60,11 +186,12 @@ pub async fn resource(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let path = format!("/id/{kind}/{slug}");
+    let page = PageCtx::new(&path, raw.as_deref(), &headers);
     if !KINDS.contains(&kind.as_str()) || !valid_slug(&slug) {
-        return not_found(&state, &path);
+        return not_found(&state, &path, &page);
     }
     let Ok(iri) = NamedNode::new(format!("{}id/{kind}/{slug}", state.base_iri)) else {
-        return not_found(&state, &path);
+        return not_found(&state, &path, &page);
     };
     let params = Params::from_query_string(raw.as_deref());
     let html = match params.format.as_deref() {
@@ -91,7 +218,7 @@ pub async fn resource(
         Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
     };
     if outgoing.is_empty() {
-        return not_found(&state, &path);
+        return not_found(&state, &path, &page);
     }
     if !html {
         let forced = match params.format.as_deref() {
@@ -113,6 +240,9 @@ pub async fn resource(
             ..Params::default()
         };
         return run_query(state, headers, query_params, forced).await;
+    }
+    if let Some(response) = specific_page(&state, &kind, &iri, &path, &page).await {
+        return response;
     }
     let base = state.base_iri.clone();
     let mut label = compact(iri.as_str());
@@ -141,18 +271,7 @@ pub async fn resource(
             _ => None,
         })
         .collect();
-    let formats: Vec<FormatLink> = [
-        ("Turtle", "turtle"),
-        ("JSON-LD", "jsonld"),
-        ("N-Triples", "ntriples"),
-        ("RDF/XML", "rdfxml"),
-    ]
-    .into_iter()
-    .map(|(label, f)| FormatLink {
-        label,
-        href: format!("{path}?format={f}"),
-    })
-    .collect();
+    let formats = format_links(&path);
     render(
         &state,
         "resource.html",
@@ -165,5 +284,16 @@ pub async fn resource(
             query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
         },
         StatusCode::OK,
+        &page,
     )
+}
+
+/// Any other path: an HTML 404 in the reader's language.
+pub async fn fallback(
+    State(state): State<SharedState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let page = PageCtx::new(uri.path(), uri.query(), &headers);
+    not_found(&state, uri.path(), &page)
 }

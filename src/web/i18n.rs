@@ -1,0 +1,209 @@
+//! The reader's language (`?lang=` or Accept-Language; English or Swedish) and the interface
+//! strings of the pages in both languages.
+
+use axum::http::{HeaderMap, header};
+use std::collections::BTreeMap;
+
+/// A language the interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Sv,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Sv => "sv",
+        }
+    }
+
+    fn parse(code: &str) -> Option<Self> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Self::En),
+            "sv" => Some(Self::Sv),
+            _ => None,
+        }
+    }
+
+    /// `?lang=` wins; then the first supported language of Accept-Language by q; then English.
+    pub fn from_request(lang_param: Option<&str>, headers: &HeaderMap) -> Self {
+        if let Some(lang) = lang_param.and_then(Self::parse) {
+            return lang;
+        }
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mut best: Option<(f32, Self)> = None;
+        for part in accept.split(',') {
+            let mut pieces = part.split(';');
+            let Some(lang) = pieces.next().and_then(Self::parse) else {
+                continue;
+            };
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0f32);
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Self::En)
+    }
+}
+
+const STRINGS: &[(&str, &str, &str)] = &[
+    (
+        "tagline",
+        "citykg links smart-city practices from Stockholm and its peer cities to the strategy goals they serve — the cities' own goals and the UN Sustainable Development Goals. Find peer examples for a goal, compare cities, and see what each practice achieved, with its sources.",
+        "citykg kopplar smarta stadens praktiker i Stockholm och jämförbara städer till de strategimål de bidrar till — städernas egna mål och FN:s globala mål för hållbar utveckling. Hitta förebilder för ett mål, jämför städer och se vad varje praktik har uppnått, med källor.",
+    ),
+    ("cities", "Cities", "Städer"),
+    ("city", "City", "Stad"),
+    ("practices", "Practices", "Praktiker"),
+    ("practice", "Practice", "Praktik"),
+    ("strategy", "Strategy", "Strategi"),
+    ("goals", "Goals", "Mål"),
+    ("goal_tree", "Strategy goals", "Strategins mål"),
+    ("adopted", "Adopted", "Antagen"),
+    ("by_goal", "Practices by goal", "Praktiker per mål"),
+    ("by_theme", "Practices by theme", "Praktiker per tema"),
+    ("partners", "Partners", "Partner"),
+    (
+        "timeline",
+        "Practices by start year",
+        "Praktiker per startår",
+    ),
+    (
+        "no_goal",
+        "Not linked to a goal of the city's strategy",
+        "Inte kopplade till något mål i stadens strategi",
+    ),
+    ("themes", "Themes", "Teman"),
+    (
+        "sdgs",
+        "UN Sustainable Development Goals",
+        "FN:s globala mål",
+    ),
+    ("sdgs_short", "SDGs", "Globala mål"),
+    (
+        "maps_to",
+        "Corresponds to these UN goals and targets",
+        "Motsvarar dessa globala mål och delmål",
+    ),
+    (
+        "own_practices",
+        "The city's practices serving this goal",
+        "Stadens praktiker som bidrar till målet",
+    ),
+    (
+        "peers",
+        "Peer practices from other cities",
+        "Förebilder från andra städer",
+    ),
+    (
+        "peers_help",
+        "Ranked by what they share with this goal: the same SDG target first, then the same SDG goal, then a theme of the city's own practices for the goal.",
+        "Rangordnade efter vad de har gemensamt med målet: samma delmål först, sedan samma globala mål, sedan ett tema från stadens egna praktiker för målet.",
+    ),
+    (
+        "no_peers",
+        "No practice of another city shares an SDG with this goal yet.",
+        "Ingen praktik i en annan stad delar ännu ett globalt mål med detta mål.",
+    ),
+    ("shares", "shares", "delar"),
+    ("and", "and", "och"),
+    ("the_theme", "the theme", "temat"),
+    ("the_themes", "the themes", "temana"),
+    ("target", "target", "delmål"),
+    ("in_strategy", "Part of", "Ingår i"),
+    ("broader", "Under", "Under"),
+    ("narrower", "Sub-goals", "Delmål"),
+    ("years", "Years", "År"),
+    ("ongoing", "ongoing", "pågående"),
+    ("description", "Description", "Beskrivning"),
+    ("serves", "Serves these goals", "Bidrar till dessa mål"),
+    ("outcomes", "Outcomes", "Resultat"),
+    ("indicator", "Indicator", "Indikator"),
+    ("value", "Value", "Värde"),
+    ("unit", "Unit", "Enhet"),
+    ("year", "Year", "År"),
+    ("kind", "Target or achieved", "Mål eller uppnått"),
+    ("is_target", "target", "mål"),
+    ("achieved", "achieved", "uppnått"),
+    ("not_stated", "not stated", "ej angivet"),
+    ("source", "Source", "Källa"),
+    ("sources", "Sources", "Källor"),
+    ("verification", "Verification", "Verifiering"),
+    (
+        "similar",
+        "Similar practices in other cities",
+        "Liknande praktiker i andra städer",
+    ),
+    ("as_data", "As data", "Som data"),
+    (
+        "query_for_page",
+        "SPARQL query for this page",
+        "SPARQL-fråga för sidan",
+    ),
+    ("search", "Search", "Sök"),
+    (
+        "search_placeholder",
+        "Search practices, goals, cities…",
+        "Sök praktiker, mål, städer…",
+    ),
+    (
+        "coverage",
+        "Practices per UN goal and city",
+        "Praktiker per globalt mål och stad",
+    ),
+    ("researchers", "For researchers", "För forskare"),
+    ("not_found", "Not found", "Hittades inte"),
+    (
+        "not_found_text",
+        "There is nothing in citykg at this address.",
+        "Det finns inget i citykg på den här adressen.",
+    ),
+    ("home", "Home", "Start"),
+    ("language", "Language", "Språk"),
+    ("example_queries", "Example queries", "Exempelfrågor"),
+    (
+        "dataset",
+        "Dataset description",
+        "Beskrivning av datamängden",
+    ),
+    ("none", "None recorded.", "Inga registrerade."),
+    ("city_practices", "practices", "praktiker"),
+];
+
+/// The interface strings in one language, for templates (`t.cities` etc.).
+pub fn strings(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    STRINGS
+        .iter()
+        .map(|(key, en, sv)| (*key, if lang == Lang::Sv { *sv } else { *en }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_then_accept_language_then_english() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(Lang::from_request(None, &headers), Lang::En);
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            "fi, sv-SE;q=0.8, en;q=0.5".parse().expect("header"),
+        );
+        assert_eq!(Lang::from_request(None, &headers), Lang::Sv);
+        assert_eq!(Lang::from_request(Some("en"), &headers), Lang::En);
+        assert_eq!(Lang::from_request(Some("xx"), &headers), Lang::Sv);
+        headers.insert(header::ACCEPT_LANGUAGE, "de".parse().expect("header"));
+        assert_eq!(Lang::from_request(None, &headers), Lang::En);
+        assert_eq!(strings(Lang::Sv)["cities"], "Städer");
+    }
+}

@@ -1,0 +1,111 @@
+//! Display labels for resources: `skos:prefLabel`, then `schema:name`, `dcterms:title`,
+//! `rdfs:label`, `foaf:name`, in the reader's language, then English, then any language.
+
+use super::i18n::Lang;
+use crate::error::Result;
+use crate::store::Backend;
+use oxigraph::model::{NamedNode, Term};
+use std::collections::{BTreeSet, HashMap};
+
+const LABEL_PROPERTIES: [&str; 5] = [
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "https://schema.org/name",
+    "http://purl.org/dc/terms/title",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://xmlns.com/foaf/0.1/name",
+];
+
+/// Picks the best label among (property, language, text) candidates.
+pub fn best_label(candidates: &[(String, String, String)], lang: Lang) -> Option<String> {
+    let rank = |property: &str| {
+        LABEL_PROPERTIES
+            .iter()
+            .position(|p| *p == property)
+            .unwrap_or(99)
+    };
+    let pick = |wanted: &dyn Fn(&str) -> bool| {
+        candidates
+            .iter()
+            .filter(|(_, l, _)| wanted(l))
+            .min_by_key(|(p, _, text)| (rank(p), text.len()))
+            .map(|(_, _, text)| text.clone())
+    };
+    pick(&|l| {
+        l.eq_ignore_ascii_case(lang.code())
+            || l.to_ascii_lowercase()
+                .starts_with(&format!("{}-", lang.code()))
+    })
+    .or_else(|| pick(&|l| l == "en" || l.starts_with("en-")))
+    .or_else(|| pick(&|_| true))
+}
+
+/// Labels of `iris` in `lang`, looked up in one query per 200 resources. IRIs without a label
+/// are absent from the map.
+pub fn labels<'a>(
+    backend: &Backend,
+    iris: impl IntoIterator<Item = &'a str>,
+    lang: Lang,
+) -> Result<HashMap<String, String>> {
+    let unique: BTreeSet<&str> = iris.into_iter().collect();
+    let nodes: Vec<NamedNode> = unique
+        .into_iter()
+        .filter_map(|i| NamedNode::new(i).ok())
+        .collect();
+    let mut candidates: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    let properties: String = LABEL_PROPERTIES.iter().map(|p| format!("<{p}> ")).collect();
+    for chunk in nodes.chunks(200) {
+        // Every IRI is a validated NamedNode, written with its own escaping Display.
+        let values: String = chunk.iter().map(|n| format!("{n} ")).collect();
+        let rows = backend.select(&format!(
+            "SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {properties} }} ?x ?p ?l FILTER(isLiteral(?l)) }}"
+        ))?;
+        for row in rows {
+            if let (
+                Some(Some(Term::NamedNode(x))),
+                Some(Some(Term::NamedNode(p))),
+                Some(Some(Term::Literal(l))),
+            ) = (row.first(), row.get(1), row.get(2))
+            {
+                candidates.entry(x.as_str().to_owned()).or_default().push((
+                    p.as_str().to_owned(),
+                    l.language().unwrap_or("").to_owned(),
+                    l.value().to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(candidates
+        .into_iter()
+        .filter_map(|(iri, c)| best_label(&c, lang).map(|l| (iri, l)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_language_then_english_then_any() {
+        let c = |p: &str, l: &str, t: &str| (p.to_owned(), l.to_owned(), t.to_owned());
+        let pref = LABEL_PROPERTIES[0];
+        let name = LABEL_PROPERTIES[1];
+        let both = vec![
+            c(name, "en", "Stockholm city"),
+            c(pref, "sv", "Stockholms stad"),
+            c(pref, "en", "City of Stockholm"),
+        ];
+        assert_eq!(
+            best_label(&both, Lang::Sv).as_deref(),
+            Some("Stockholms stad")
+        );
+        assert_eq!(
+            best_label(&both, Lang::En).as_deref(),
+            Some("City of Stockholm")
+        );
+        let finnish = vec![c(pref, "fi", "Helsingin kaupunki")];
+        assert_eq!(
+            best_label(&finnish, Lang::Sv).as_deref(),
+            Some("Helsingin kaupunki")
+        );
+    }
+}
