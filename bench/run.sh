@@ -12,7 +12,8 @@ OXIGRAPH_PORT=${OXIGRAPH_PORT:-7902}
 OXIGRAPH_VERSION=${OXIGRAPH_VERSION:-0.5.13}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
+# Its own target dir, so a benchmark build never blocks development builds.
+cargo build --release --quiet --target-dir target/bench
 OXIGRAPH=target/bench-tools/bin/oxigraph
 if [[ ! -x $OXIGRAPH ]]; then
   cargo install --quiet --locked oxigraph-cli --version "$OXIGRAPH_VERSION" --root target/bench-tools
@@ -22,7 +23,7 @@ work=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-target/release/citykg serve --data-dir "$work/citykg" --bind "127.0.0.1:$CITYKG_PORT" \
+target/bench/release/citykg serve --data-dir "$work/citykg" --bind "127.0.0.1:$CITYKG_PORT" \
   --query-timeout 60 >"$work/citykg.log" 2>&1 &
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$CITYKG_PORT/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$CITYKG_PORT/dump.nq" -o "$work/data.nq"
@@ -63,4 +64,22 @@ for name in lookup join aggregate; do
     ratio=$(python3 -c "print(f'{float(\"$crps\")/float(\"$orps\"):.2f}')")
     echo "| $name | $c | $crps | $cp50 | $cp99 | $orps | $op50 | $op99 | $ratio |"
   done
+done
+
+# Pages (citykg only): latency of each page kind, and of the heaviest SPARQL query a page runs
+# (the goal page's ranked-peers lookup) sent alone to the endpoint, for the 3x target of the pages.
+echo
+echo "| page | conns | req/s | p50 | p99 |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for path in "/?lang=en" "/id/city/stockholm?lang=en" "/id/goal/stockholm-ecologically-sustainable?lang=en" \
+            "/id/practice/stockholm-congestion-tax?lang=en" "/sdg/11?lang=en" "/id/org/ibm"; do
+  for c in 1 16; do
+    out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"$DURATION" --latency -H 'Accept: text/html' "http://127.0.0.1:$CITYKG_PORT$path")
+    echo "| \`$path\` | $c | $(awk '/Requests\/sec/ {print $2}' <<<"$out") | $(awk '$1=="50%" {print $2}' <<<"$out") | $(awk '$1=="99%" {print $2}' <<<"$out") |"
+  done
+done
+heavy='PREFIX ckg: <https://w3id.org/citykg/ontology#> SELECT ?m ?p ?score ?k ?v WHERE { GRAPH <https://w3id.org/citykg/graph/derived> { ?m ckg:matchFor <https://w3id.org/citykg/id/goal/stockholm-ecologically-sustainable> ; ckg:matchedPractice ?p ; ckg:score ?score . OPTIONAL { ?m ?k ?v FILTER(?k IN (ckg:sharedTarget, ckg:sharedSdgGoal, ckg:sharedTheme)) } } }'
+for c in 1 16; do
+  read -r rps p50 p99 < <(measure "http://127.0.0.1:$CITYKG_PORT/sparql?query=$(encode "$heavy")" "$c")
+  echo "| goal page's peers query alone on /sparql | $c | $rps | $p50 | $p99 |"
 done

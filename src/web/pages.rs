@@ -253,13 +253,16 @@ struct Download {
     href: String,
 }
 
+/// One page of results: column names, rows, the ASK answer, and whether more rows follow.
+type ResultPage = (Vec<String>, Vec<Vec<Option<Cell>>>, Option<bool>, bool);
+
 /// Evaluates a query for the page: one page of rows (and whether more follow).
 fn page_of(
     state: &SharedState,
     request: &QueryRequest,
     page: usize,
     token: oxigraph::sparql::CancellationToken,
-) -> Result<(Vec<String>, Vec<Vec<Option<Cell>>>, Option<bool>, bool)> {
+) -> Result<ResultPage> {
     let skip = (page - 1) * PAGE_SIZE;
     let base = state.base_iri.as_str();
     match request.evaluate(&state.backend, &state.federation, token)? {

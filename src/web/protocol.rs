@@ -59,16 +59,12 @@ fn plain(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn iris(values: &[String], parameter: &str) -> Result<Vec<NamedNode>, Response> {
+fn iris(values: &[String], parameter: &str) -> Result<Vec<NamedNode>, String> {
     values
         .iter()
         .map(|v| {
-            NamedNode::new(v.as_str()).map_err(|e| {
-                plain(
-                    StatusCode::BAD_REQUEST,
-                    format!("parameter {parameter}: {v:?} is not a valid IRI: {e}"),
-                )
-            })
+            NamedNode::new(v.as_str())
+                .map_err(|e| format!("parameter {parameter}: {v:?} is not a valid IRI: {e}"))
         })
         .collect()
 }
@@ -148,12 +144,7 @@ pub async fn post_sparql(
         .trim()
         .to_ascii_lowercase();
     let text = || {
-        String::from_utf8(body.to_vec()).map_err(|e| {
-            plain(
-                StatusCode::BAD_REQUEST,
-                format!("the request body is not UTF-8: {e}"),
-            )
-        })
+        String::from_utf8(body.to_vec()).map_err(|e| format!("the request body is not UTF-8: {e}"))
     };
     match content_type.as_str() {
         "application/x-www-form-urlencoded" => params.add_pairs(&body),
@@ -167,11 +158,11 @@ pub async fn post_sparql(
                 }
                 params.query.push(t)
             }
-            Err(r) => return r,
+            Err(m) => return plain(StatusCode::BAD_REQUEST, m),
         },
         "application/sparql-update" => match text() {
             Ok(t) => params.update.push(t),
-            Err(r) => return r,
+            Err(m) => return plain(StatusCode::BAD_REQUEST, m),
         },
         "" => {
             return plain(
@@ -228,11 +219,11 @@ pub async fn run_query(
     };
     request.default_graphs = match iris(&params.default_graph_uri, "default-graph-uri") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(m) => return plain(StatusCode::BAD_REQUEST, m),
     };
     request.named_graphs = match iris(&params.named_graph_uri, "named-graph-uri") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(m) => return plain(StatusCode::BAD_REQUEST, m),
     };
     let kind = request.kind();
     let format = match forced {

@@ -551,13 +551,11 @@ fn matches(
                 .iter()
                 .map(|t| number(t).split('.').next().unwrap_or("").to_owned())
                 .collect();
-            for target in &r.targets {
-                parts.push(format!("SDG {}", number(target)));
-            }
-            for goal in &r.goals {
-                if !covered.contains(&number(goal)) {
-                    parts.push(format!("SDG {}", number(goal)));
-                }
+            let mut sdgs: Vec<&String> = r.targets.iter().collect();
+            sdgs.extend(r.goals.iter().filter(|g| !covered.contains(&number(g))));
+            sdgs.sort_by_key(|s| sdg_sort_key(s));
+            for sdg in sdgs {
+                parts.push(format!("SDG {}", number(sdg)));
             }
             let theme_names: Vec<String> = r.themes.iter().map(|th| linker.label(th)).collect();
             if !theme_names.is_empty() {
