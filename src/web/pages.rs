@@ -28,6 +28,7 @@ pub fn templates() -> Result<Environment<'static>> {
         ("resource.html", include_str!("templates/resource.html")),
         ("not_found.html", include_str!("templates/not_found.html")),
         ("alternates.html", include_str!("templates/alternates.html")),
+        ("matches.html", include_str!("templates/matches.html")),
         ("city.html", include_str!("templates/city.html")),
         ("goal.html", include_str!("templates/goal.html")),
         ("practice.html", include_str!("templates/practice.html")),
