@@ -265,3 +265,35 @@ fn a_crawl_from_home_finds_no_broken_link() {
     }
     assert!(visited > 300, "the crawl reached {visited} pages");
 }
+
+#[test]
+fn compare_puts_cities_side_by_side() {
+    let server = start();
+    let (status, html) = page(
+        &server,
+        "/compare?city=stockholm&city=helsinki&lang=en",
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(html.contains("<svg"), "the chart");
+    assert!(html.contains("/id/practice/stockholm-congestion-tax"));
+    assert!(
+        html.contains("/id/practice/helsinki-"),
+        "a Helsinki practice"
+    );
+    assert!(
+        html.contains("value=\"stockholm\" checked"),
+        "the form keeps the choice"
+    );
+    // Unknown or hostile cities are ignored, never echoed.
+    let (status, html) = page(
+        &server,
+        "/compare?city=atlantis&city=%22%3E%3Cscript%3E",
+        Some("sv"),
+    );
+    assert_eq!(status, 200);
+    assert!(html.contains("Jämför städer"));
+    assert!(!html.contains("<script>"));
+    // The form works without JavaScript: it is a plain GET form.
+    assert!(html.contains("<form method=\"get\" action=\"/compare\">"));
+}

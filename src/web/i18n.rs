@@ -177,6 +177,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("none", "None recorded.", "Inga registrerade."),
     ("city_practices", "practices", "praktiker"),
+    ("compare", "Compare cities", "Jämför städer"),
 ];
 
 /// The interface strings in one language, for templates (`t.cities` etc.).

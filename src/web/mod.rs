@@ -1,5 +1,6 @@
 //! The HTTP server: router, shared state and start-up (`citykg serve`).
 
+mod compare;
 mod describe;
 mod dump;
 mod health;
@@ -141,6 +142,7 @@ pub fn router(state: SharedState) -> Router {
             get(protocol::get_sparql).post(protocol::post_sparql),
         )
         .route("/queries", get(pages::queries))
+        .route("/compare", get(compare::page))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/.well-known/void", get(describe::void))

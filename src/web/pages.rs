@@ -29,6 +29,7 @@ pub fn templates() -> Result<Environment<'static>> {
         ("not_found.html", include_str!("templates/not_found.html")),
         ("alternates.html", include_str!("templates/alternates.html")),
         ("matches.html", include_str!("templates/matches.html")),
+        ("compare.html", include_str!("templates/compare.html")),
         ("city.html", include_str!("templates/city.html")),
         ("goal.html", include_str!("templates/goal.html")),
         ("practice.html", include_str!("templates/practice.html")),

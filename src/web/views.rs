@@ -256,6 +256,7 @@ pub struct Group {
 pub struct CityView {
     pub name: String,
     pub iri: String,
+    pub slug: String,
     pub wikidata: Option<String>,
     pub strategies: Vec<StrategyView>,
     pub by_goal: Vec<Group>,
@@ -459,6 +460,7 @@ pub fn city(
     Ok(Some(CityView {
         name,
         iri: city.as_str().to_owned(),
+        slug: city.as_str().rsplit('/').next().unwrap_or("").to_owned(),
         wikidata: facts
             .iris("http://www.w3.org/2002/07/owl#sameAs")
             .into_iter()
