@@ -1,0 +1,105 @@
+//! The pages in a real headless browser (Debian's `chromium`): each loads without a single console
+//! message (the pages need no script, so any message — an error, a failed load — is a defect), and a
+//! screenshot of each is saved under target/screenshots/ for review.
+//!
+//! Mandatory in CI (`.ci/run` installs chromium and sets CI=true); elsewhere the test is skipped with
+//! a notice when chromium is missing (`./scripts/setup-deps.sh --browser` installs it).
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+#[test]
+fn pages_load_in_chromium_without_console_messages() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is required in CI: run ./scripts/setup-deps.sh --browser"
+        );
+        eprintln!(
+            "skipped: chromium is not installed (./scripts/setup-deps.sh --browser installs it)"
+        );
+        return;
+    };
+    let server = start();
+    let shots = repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    for (name, path) in [
+        ("home", "/?lang=en"),
+        ("home-sv", "/?lang=sv"),
+        ("city", "/id/city/stockholm?lang=en"),
+        (
+            "goal",
+            "/id/goal/stockholm-ecologically-sustainable?lang=en",
+        ),
+        (
+            "goal-sv",
+            "/id/goal/stockholm-ecologically-sustainable?lang=sv",
+        ),
+        ("practice", "/id/practice/stockholm-congestion-tax?lang=en"),
+        ("sdg", "/sdg/11?lang=en"),
+        (
+            "compare",
+            "/compare?city=stockholm&city=helsinki&city=copenhagen&lang=en",
+        ),
+        (
+            "sparql",
+            "/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%2010",
+        ),
+        ("not-found", "/id/practice/nothing-here"),
+    ] {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let shot = shots.join(format!("{name}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let mut child = Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--window-size=1280,1800",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(server.url(path))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start chromium");
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed() > Duration::from_secs(90) {
+                let _ = child.kill();
+                panic!("{name}: chromium did not finish");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let output = child.wait_with_output().expect("chromium output");
+        let log = String::from_utf8_lossy(&output.stderr);
+        let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        assert!(
+            console.is_empty(),
+            "{name} ({path}) logged to the console: {console:#?}"
+        );
+        let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+        assert!(
+            size > 10_000,
+            "{name}: no real screenshot ({size} bytes); chromium said:\n{log}"
+        );
+    }
+}
