@@ -178,6 +178,18 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("none", "None recorded.", "Inga registrerade."),
     ("city_practices", "practices", "praktiker"),
     ("compare", "Compare cities", "Jämför städer"),
+    ("ontology", "Ontology", "Ontologi"),
+    (
+        "ontology_intro",
+        "The classes and properties citykg describes its data with. Namespace:",
+        "Klasserna och egenskaperna som citykg beskriver sina data med. Namnrymd:",
+    ),
+    ("classes", "Classes", "Klasser"),
+    ("properties", "Properties", "Egenskaper"),
+    ("term", "Term", "Term"),
+    ("relations", "Relations", "Relationer"),
+    ("domain", "Domain", "Domän"),
+    ("range", "Range", "Värdemängd"),
 ];
 
 /// The interface strings in one language, for templates (`t.cities` etc.).

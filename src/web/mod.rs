@@ -7,6 +7,7 @@ mod health;
 pub mod i18n;
 pub mod labels;
 pub mod metrics;
+mod ontology;
 mod pages;
 mod protocol;
 mod resource;
@@ -143,6 +144,7 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/queries", get(pages::queries))
         .route("/compare", get(compare::page))
+        .route("/ontology", get(ontology::page))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .route("/.well-known/void", get(describe::void))

@@ -30,6 +30,7 @@ pub fn templates() -> Result<Environment<'static>> {
         ("alternates.html", include_str!("templates/alternates.html")),
         ("matches.html", include_str!("templates/matches.html")),
         ("compare.html", include_str!("templates/compare.html")),
+        ("ontology.html", include_str!("templates/ontology.html")),
         ("city.html", include_str!("templates/city.html")),
         ("goal.html", include_str!("templates/goal.html")),
         ("practice.html", include_str!("templates/practice.html")),
