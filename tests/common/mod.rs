@@ -60,6 +60,9 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
             .expect("runtime");
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let _ = axum::serve(listener, router(state))
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
