@@ -155,17 +155,53 @@ pub async fn stream(
             sender: sender.clone(),
             token: task_token.clone(),
         };
-        let outcome = produce(task_token, &mut writer).and_then(|()| {
+        let outcome = produce(task_token, &mut writer);
+        // All output is produced: what is left is handing over the last chunk.
+        task_done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let outcome = outcome.and_then(|()| {
             writer
                 .send()
                 .map_err(|_| Error::Cancelled("the client went away".into()))
         });
-        task_done.store(true, std::sync::atomic::Ordering::SeqCst);
         if let Err(error) = outcome {
             let _ = sender.blocking_send(Err(error));
         }
     });
-    // The deadline also covers streaming: a timer cancels the token when it passes.
+    let first = match tokio::time::timeout_at(deadline.into(), receiver.recv()).await {
+        Ok(Some(Ok(bytes))) => Some(bytes),
+        Ok(Some(Err(error))) => {
+            return error_response(&error, timeout_secs);
+        }
+        Ok(None) => None,
+        Err(_) => {
+            if !token.is_cancelled() {
+                state.metrics.query_cancelled();
+                token.cancel();
+            }
+            return error_response(&Error::Cancelled("deadline".into()), timeout_secs);
+        }
+    };
+    if done.load(std::sync::atomic::Ordering::SeqCst) {
+        // Everything was produced already: collect the rest (at most one more chunk is on its
+        // way) and answer in one piece with a Content-Length, or with an error status.
+        let mut body = first.map(|b| b.to_vec()).unwrap_or_default();
+        while let Some(item) = receiver.recv().await {
+            match item {
+                Ok(bytes) => body.extend_from_slice(&bytes),
+                Err(error) => return error_response(&error, timeout_secs),
+            }
+        }
+        drop(guard);
+        let mut response = Response::new(Body::from(body));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        for (name, value) in extra_headers {
+            response.headers_mut().insert(name, value);
+        }
+        return response;
+    }
+    // Still producing: the deadline also covers streaming, so a timer cancels the token.
     let timer_token = token.clone();
     let metrics_state = state.clone();
     let timer = AbortOnDrop(tokio::spawn(async move {
@@ -175,22 +211,6 @@ pub async fn stream(
             timer_token.cancel();
         }
     }));
-    let first = match tokio::time::timeout_at(deadline.into(), receiver.recv()).await {
-        Ok(Some(Ok(bytes))) => Some(bytes),
-        Ok(Some(Err(error))) => {
-            drop(timer);
-            return error_response(&error, timeout_secs);
-        }
-        Ok(None) => None,
-        Err(_) => {
-            drop(timer);
-            if !token.is_cancelled() {
-                state.metrics.query_cancelled();
-                token.cancel();
-            }
-            return error_response(&Error::Cancelled("deadline".into()), timeout_secs);
-        }
-    };
     let rest = tokio_stream::wrappers::ReceiverStream::new(receiver)
         .map(|item| item.map_err(|e| std::io::Error::other(e.to_string())));
     let body = futures::stream::iter(first.map(Ok::<Bytes, std::io::Error>))
