@@ -5,14 +5,14 @@ use super::SharedState;
 use super::i18n::Lang;
 use super::pages::{PageCtx, render};
 use super::runner::run_blocking;
-use super::views::{Link, Linker};
+use super::views::{Link, Linker, text};
 use crate::error::Result;
 use crate::store::Backend;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use minijinja::context;
-use oxigraph::model::{NamedNode, Term};
+use oxigraph::model::NamedNode;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,14 +58,6 @@ struct Comparison {
     by_sdg: Vec<Row>,
     bars: Vec<ChartBar>,
     labels: Vec<(u32, String)>,
-}
-
-fn text(term: &Option<Term>) -> Option<String> {
-    match term {
-        Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
-        Some(Term::Literal(l)) => Some(l.value().to_owned()),
-        _ => None,
-    }
 }
 
 fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> Result<Comparison> {

@@ -103,7 +103,8 @@ fn rows(backend: &Backend, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
     backend.select(&format!("{PREFIXES}{query}"))
 }
 
-fn text(term: &Option<Term>) -> Option<String> {
+/// The IRI or literal text of an optional term.
+pub fn text(term: &Option<Term>) -> Option<String> {
     match term {
         Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
         Some(Term::Literal(l)) => Some(l.value().to_owned()),
