@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use citykg::cli::{self, QueryOutput};
+use citykg::ingest::contribution::Outcome;
 use citykg::web::{self, ServeConfig};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -49,6 +50,42 @@ enum Command {
         /// How many queries may run at once (more wait for a slot).
         #[arg(long)]
         query_slots: Option<usize>,
+        /// The largest contribution accepted, in MiB (larger bodies get 413).
+        #[arg(long, default_value_t = 50)]
+        max_upload_mb: u64,
+    },
+    /// Submit a city's dataset into the local store through the contribution pipeline (parse,
+    /// SHACL, ownership rules, a new version in the history). Stop the server first.
+    Contribute {
+        /// The city whose graph the data replaces (e.g. helsinki).
+        #[arg(long)]
+        city: String,
+        /// The dataset: Turtle, JSON-LD, N-Triples, RDF/XML, TriG (default graph) or the CSV template.
+        file: PathBuf,
+        /// The format, when the extension does not tell (turtle, jsonld, ntriples, rdfxml, trig, csv).
+        #[arg(long)]
+        format: Option<String>,
+        /// Only check; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
+        /// Directory holding ontology/ and data/ (default: the current directory if it has them, else the source tree).
+        #[arg(long)]
+        bundle_dir: Option<PathBuf>,
+    },
+    /// Issue, list and revoke contributor tokens (one city each).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Write a city's practices as the CSV contribution template (a start for its data steward).
+    ExportCsv {
+        /// The city (e.g. stockholm).
+        #[arg(long)]
+        city: String,
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
     },
     /// Run a SPARQL query against the local store (the server need not run; stop it first, since
     /// the store allows one process at a time).
@@ -107,6 +144,28 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token for a city; prints it once, as the last line. Only a salted hash is kept.
+    Add {
+        #[arg(long)]
+        city: String,
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
+    },
+    /// List the tokens (ids, cities, dates; never the tokens themselves).
+    List {
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a token by its id; it stops working at once.
+    Revoke {
+        id: String,
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputArg {
     Table,
@@ -133,6 +192,7 @@ fn main() -> anyhow::Result<()> {
             federate_allow,
             bundle_dir,
             query_slots,
+            max_upload_mb,
         } => {
             let mut config = ServeConfig::new(data_dir);
             config.bind = bind;
@@ -146,6 +206,7 @@ fn main() -> anyhow::Result<()> {
             if let Some(slots) = query_slots {
                 config.query_slots = slots;
             }
+            config.max_upload_mb = max_upload_mb;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -202,6 +263,67 @@ fn main() -> anyhow::Result<()> {
             if !report.conforms {
                 std::process::exit(1);
             }
+        }
+        Command::Contribute {
+            city,
+            file,
+            format,
+            dry_run,
+            data_dir,
+            bundle_dir,
+        } => {
+            let bundle_dir = bundle_dir.unwrap_or_else(citykg::store::bundle::Bundle::default_root);
+            let outcome = cli::contribute(
+                &data_dir,
+                &bundle_dir,
+                &city,
+                &file,
+                format.as_deref(),
+                dry_run,
+            )?;
+            match outcome {
+                Outcome::Rejected(report) => {
+                    cli::print_report(&report, std::io::stdout().lock())?;
+                    eprintln!("nothing was stored");
+                    std::process::exit(1);
+                }
+                Outcome::Valid { triples, .. } => {
+                    println!("The data conforms ({triples} triples); nothing stored (--dry-run).")
+                }
+                Outcome::Accepted { version, .. } => println!(
+                    "Stored as version {} of {city} ({} triples, content hash {}).",
+                    version.version, version.triples, version.content_hash
+                ),
+            }
+        }
+        Command::Token { action } => match action {
+            TokenAction::Add { city, data_dir } => {
+                let (record, token) = cli::token_add(&data_dir, &city)?;
+                eprintln!(
+                    "Token {} for {} created; it is shown once, keep it secret:",
+                    record.id, record.city
+                );
+                println!("{token}");
+            }
+            TokenAction::List { data_dir } => {
+                for r in cli::token_list(&data_dir)? {
+                    let state = r
+                        .revoked
+                        .as_deref()
+                        .map_or("active".to_owned(), |t| format!("revoked {t}"));
+                    println!("{}	{}	created {}	{state}", r.id, r.city, r.created);
+                }
+            }
+            TokenAction::Revoke { id, data_dir } => {
+                let r = cli::token_revoke(&data_dir, &id)?;
+                println!("revoked {} ({})", r.id, r.city);
+            }
+        },
+        Command::ExportCsv { city, data_dir } => {
+            let backend = citykg::store::Backend::open(&data_dir)?;
+            let text =
+                citykg::ingest::csv::export(&backend, &city, citykg::vocab::DEFAULT_BASE_IRI)?;
+            print!("{text}");
         }
         Command::Backup { target, data_dir } => {
             cli::backup(&data_dir, &target)?;

@@ -19,6 +19,8 @@ pub mod ckg {
     pub const SOURCE: &str = "https://w3id.org/citykg/ontology#Source";
     pub const CONTENT_HASH: &str = "https://w3id.org/citykg/ontology#contentHash";
     pub const GRAPH: &str = "https://w3id.org/citykg/ontology#graph";
+    pub const ACTION: &str = "https://w3id.org/citykg/ontology#action";
+    pub const TOKEN_ID: &str = "https://w3id.org/citykg/ontology#tokenId";
     pub const SERVES_GOAL: &str = "https://w3id.org/citykg/ontology#servesGoal";
     pub const PEER_MATCH: &str = "https://w3id.org/citykg/ontology#PeerMatch";
     pub const COVERAGE: &str = "https://w3id.org/citykg/ontology#Coverage";

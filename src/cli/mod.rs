@@ -1,10 +1,12 @@
-//! The CLI verbs beside `serve`: `query`, `load`, `dump`, `backup` and `validate`. `main.rs` parses the
-//! arguments and calls these.
+//! The CLI verbs beside `serve`: `query`, `load`, `dump`, `backup`, `validate`, `contribute` and
+//! `token`. `main.rs` parses the arguments and calls these.
 
+mod contribute;
 mod load;
 mod query;
 mod validate;
 
+pub use contribute::{contribute, token_add, token_list, token_revoke};
 pub use load::load;
 pub use query::{QueryOutput, query};
 pub use validate::{print_report, validate};
@@ -34,5 +36,31 @@ pub fn backup(data_dir: &Path, target: &Path) -> Result<()> {
         )));
     }
     let backend = Backend::open(data_dir)?;
-    backend.backup(target)
+    backend.backup(target)?;
+    // The contribution history and the token hashes live beside the store.
+    let history = data_dir.join(crate::ingest::history::HISTORY_DIR);
+    if history.is_dir() {
+        copy_tree(&history, &target.join(crate::ingest::history::HISTORY_DIR))?;
+    }
+    let tokens = data_dir.join(crate::ingest::tokens::TOKEN_FILE);
+    if tokens.is_file() {
+        let to = target.join(crate::ingest::tokens::TOKEN_FILE);
+        std::fs::copy(&tokens, &to).map_err(|e| Error::io(to.display(), e))?;
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to.display(), e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from.display(), e))? {
+        let entry = entry.map_err(|e| Error::io(from.display(), e))?;
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target).map_err(|e| Error::io(target.display(), e))?;
+        }
+    }
+    Ok(())
 }

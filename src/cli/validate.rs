@@ -1,62 +1,49 @@
 //! `citykg validate`: checks a dataset file offline against the bundled SHACL shapes and prints a
 //! report; the caller exits with status 1 when the data does not conform.
 
-use crate::error::Result;
-use crate::ingest::shacl::{Report, Validator, Violation};
-use crate::store::load::{format_for_path, parse_all};
+use crate::error::{Error, Result};
+use crate::ingest::contribution::{Contributions, InputFormat};
+use crate::ingest::shacl::{Report, Validator};
+use crate::store::Backend;
+use crate::store::load::parse_all;
 use std::io::Write;
 use std::path::Path;
 
-/// Validates `file` (any RDF format, by extension) with the shapes of the bundle in `bundle_dir`.
-/// With `city`, every practice and strategy in the file must also belong to that city.
+/// Validates `file` (any RDF format or the CSV template, by extension) with the shapes of the
+/// bundle in `bundle_dir`, offline. With `city`, the ownership rules of a contribution for that city
+/// apply too (its practices and strategies belong to it, nobody else's resources are described);
+/// the CSV template needs `city`.
 pub fn validate(file: &Path, city: Option<&str>, bundle_dir: &Path) -> Result<Report> {
-    let format = format_for_path(file)?;
-    let reader =
-        std::fs::File::open(file).map_err(|e| crate::error::Error::io(file.display(), e))?;
-    let quads = parse_all(
-        &file.display().to_string(),
-        std::io::BufReader::new(reader),
-        format,
-        None,
-        None,
+    let format = InputFormat::from_path(file).ok_or_else(|| {
+        Error::Invalid(format!(
+            "{}: unknown format (use .ttl, .jsonld, .nt, .rdf, .trig or .csv)",
+            file.display()
+        ))
+    })?;
+    let bytes = std::fs::read(file).map_err(|e| Error::io(file.display(), e))?;
+    let origin = file.display().to_string();
+    let scratch = std::env::temp_dir();
+    let pipeline = Contributions::new(
+        Backend::in_memory()?,
+        bundle_dir,
+        &scratch,
+        crate::vocab::DEFAULT_BASE_IRI,
     )?;
-    let validator = Validator::from_bundle(bundle_dir)?;
-    let mut report = validator.validate(&quads)?;
-    if let Some(city) = city {
-        let expected = format!("https://w3id.org/citykg/id/city/{city}");
-        let owned = [
-            "https://w3id.org/citykg/ontology#Practice",
-            "https://w3id.org/citykg/ontology#Strategy",
-        ];
-        for quad in &quads {
-            if quad.predicate.as_str() == crate::vocab::RDF_TYPE
-                && owned
-                    .iter()
-                    .any(|c| quad.object.to_string() == format!("<{c}>"))
-            {
-                let subject = quad.subject.to_string();
-                let belongs = quads.iter().any(|q| {
-                    q.subject == quad.subject
-                        && q.predicate.as_str() == "https://w3id.org/citykg/ontology#city"
-                        && q.object.to_string() == format!("<{expected}>")
-                });
-                if !belongs {
-                    report.conforms = false;
-                    report.results.push(Violation {
-                        focus_node: subject.trim_matches(|c| c == '<' || c == '>').to_owned(),
-                        path: Some("https://w3id.org/citykg/ontology#city".into()),
-                        constraint: "citykg: contribution belongs to the city".into(),
-                        value: None,
-                        source_shape: None,
-                        message: format!(
-                            "This resource is not linked to {expected} with ckg:city; a contribution for {city} may only describe {city}'s own practices and strategies."
-                        ),
-                    });
-                }
-            }
+    match city {
+        Some(city) => {
+            let triples = pipeline.parse(city, &origin, &bytes, format)?;
+            pipeline.check(city, &triples)
+        }
+        None => {
+            let InputFormat::Rdf(rdf) = format else {
+                return Err(Error::Invalid(
+                    "a CSV file describes one city's practices: give --city".into(),
+                ));
+            };
+            let quads = parse_all(&origin, bytes.as_slice(), rdf, None, None)?;
+            Validator::from_bundle(bundle_dir)?.validate(&quads)
         }
     }
-    Ok(report)
 }
 
 /// Prints a report for people: one block per result.

@@ -168,3 +168,96 @@ impl Validator {
         })
     }
 }
+
+/// A term from the text a report carries: an IRI, a blank node, a literal in N-Triples syntax,
+/// or failing those the text itself as a plain literal.
+fn report_term(text: &str) -> Term {
+    use std::str::FromStr;
+    if let Some(label) = text.strip_prefix("_:")
+        && let Ok(b) = oxigraph::model::BlankNode::new(label)
+    {
+        return b.into();
+    }
+    if let Ok(n) = oxigraph::model::NamedNode::new(text) {
+        return n.into();
+    }
+    Term::from_str(text)
+        .unwrap_or_else(|_| oxigraph::model::Literal::new_simple_literal(text).into())
+}
+
+/// The report as a standard `sh:ValidationReport` in Turtle.
+pub fn report_turtle(report: &Report) -> Result<String> {
+    use oxigraph::io::RdfSerializer;
+    use oxigraph::model::{BlankNode, Literal, NamedNode, TripleRef};
+    const SH: &str = "http://www.w3.org/ns/shacl#";
+    let sh = |local: &str| NamedNode::new_unchecked(format!("{SH}{local}"));
+    let mut triples = Vec::new();
+    let root = BlankNode::default();
+    let rdf_type = oxigraph::model::vocab::rdf::TYPE.into_owned();
+    triples.push(Triple::new(
+        root.clone(),
+        rdf_type.clone(),
+        sh("ValidationReport"),
+    ));
+    triples.push(Triple::new(
+        root.clone(),
+        sh("conforms"),
+        Literal::from(report.conforms),
+    ));
+    for v in &report.results {
+        let r = BlankNode::default();
+        triples.push(Triple::new(root.clone(), sh("result"), r.clone()));
+        triples.push(Triple::new(
+            r.clone(),
+            rdf_type.clone(),
+            sh("ValidationResult"),
+        ));
+        triples.push(Triple::new(
+            r.clone(),
+            sh("resultSeverity"),
+            sh("Violation"),
+        ));
+        triples.push(Triple::new(
+            r.clone(),
+            sh("focusNode"),
+            report_term(&v.focus_node),
+        ));
+        if let Some(path) = &v.path {
+            triples.push(Triple::new(r.clone(), sh("resultPath"), report_term(path)));
+        }
+        if let Some(value) = &v.value {
+            triples.push(Triple::new(r.clone(), sh("value"), report_term(value)));
+        }
+        if let Some(shape) = &v.source_shape {
+            triples.push(Triple::new(
+                r.clone(),
+                sh("sourceShape"),
+                report_term(shape),
+            ));
+        }
+        let component = if v.constraint.starts_with("http") {
+            report_term(&v.constraint)
+        } else {
+            Literal::new_simple_literal(&v.constraint).into()
+        };
+        if let Term::NamedNode(n) = component {
+            triples.push(Triple::new(r.clone(), sh("sourceConstraintComponent"), n));
+        }
+        triples.push(Triple::new(
+            r.clone(),
+            sh("resultMessage"),
+            Literal::new_simple_literal(&v.message),
+        ));
+    }
+    let mut serializer = RdfSerializer::from_format(RdfFormat::Turtle)
+        .with_prefix("sh", SH)
+        .map_err(|e| Error::Invalid(e.to_string()))?
+        .for_writer(Vec::new());
+    for t in &triples {
+        serializer
+            .serialize_triple(TripleRef::from(t))
+            .map_err(|e| Error::io("report", e))?;
+    }
+    let bytes = serializer.finish().map_err(|e| Error::io("report", e))?;
+    String::from_utf8(bytes).map_err(|e| Error::Invalid(e.to_string()))
+}

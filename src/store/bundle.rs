@@ -148,15 +148,36 @@ impl Bundle {
             })
             .collect();
 
+        // A city's graph that has received a contribution belongs to its contributors from then
+        // on: the bundle only seeds graphs nobody has contributed to.
+        let contributed: std::collections::HashSet<NamedNode> = store
+            .quads_for_pattern(None, Some(graph_predicate), None, Some(meta.into()))
+            .filter_map(|q| q.ok())
+            .filter(|q| q.subject.as_ref() != record.into())
+            .filter_map(|q| match q.object {
+                Term::NamedNode(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+
         let mut transaction = store.start_transaction()?;
         for graph in previous_graphs
             .iter()
             .chain(self.files.iter().map(|f| &f.graph))
+            .filter(|g| !contributed.contains(*g))
         {
             transaction.clear_graph(graph)?;
         }
         let mut total = 0;
-        for (_, quads) in &parsed {
+        for (file, quads) in &parsed {
+            if contributed.contains(&file.graph) {
+                tracing::info!(
+                    "{} not loaded: {} has received contributions",
+                    file.path.display(),
+                    file.graph
+                );
+                continue;
+            }
             total += quads.len();
             transaction.extend(quads.iter());
         }

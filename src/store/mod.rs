@@ -101,6 +101,37 @@ impl Backend {
         Ok(version)
     }
 
+    /// Every triple of one named graph.
+    pub fn graph_triples(&self, graph: &NamedNode) -> Result<Vec<oxigraph::model::Triple>> {
+        self.store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .map(|q| q.map(oxigraph::model::Triple::from).map_err(Error::from))
+            .collect()
+    }
+
+    /// In one transaction: replaces the content of `graph` with `triples`, adds `record` to the
+    /// `meta` graph and moves the data version on. Either all of it happens or none of it.
+    pub fn replace_graph(
+        &self,
+        graph: &NamedNode,
+        triples: &[oxigraph::model::Triple],
+        record: &[oxigraph::model::Triple],
+    ) -> Result<String> {
+        let version = new_version();
+        let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
+        let mut transaction = self.store.start_transaction()?;
+        transaction.clear_graph(graph)?;
+        for triple in triples {
+            transaction.insert(triple.as_ref().in_graph(graph.as_ref()));
+        }
+        for triple in record {
+            transaction.insert(triple.as_ref().in_graph(meta));
+        }
+        set_data_version(&mut transaction, &version)?;
+        transaction.commit()?;
+        Ok(version)
+    }
+
     /// Writes every quad as N-Quads or TriG.
     pub fn dump(&self, format: RdfFormat, writer: impl Write) -> Result<()> {
         self.store

@@ -190,6 +190,50 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("relations", "Relations", "Relationer"),
     ("domain", "Domain", "Domän"),
     ("range", "Range", "Värdemängd"),
+    ("contribute", "Contribute data", "Bidra med data"),
+    (
+        "contribute_intro",
+        "Data stewards of partner cities check and publish their city's practices here. Every upload is validated against the citykg shapes; an accepted upload replaces the city's data as a new version, and earlier versions stay retrievable.",
+        "Dataansvariga i partnerstäder kontrollerar och publicerar sin stads insatser här. Varje uppladdning valideras mot citykgs regler; en godkänd uppladdning ersätter stadens data som en ny version, och tidigare versioner går att hämta.",
+    ),
+    (
+        "contribute_csv",
+        "No RDF at hand? Start from the CSV template (one row per practice) or from your city's current practices as CSV; docs/contribute.md in the repository explains every column.",
+        "Inget RDF till hands? Börja från CSV-mallen (en rad per insats) eller från stadens nuvarande insatser som CSV; docs/contribute.md i kodförrådet förklarar varje kolumn.",
+    ),
+    ("csv_template", "CSV template", "CSV-mall"),
+    ("token", "Contributor token", "Bidragstoken"),
+    ("data_file", "File", "Fil"),
+    ("paste", "…or paste the data", "…eller klistra in data"),
+    ("format", "Format", "Format"),
+    ("format_auto", "From the file name", "Från filnamnet"),
+    (
+        "dry_run",
+        "Only check, do not publish",
+        "Kontrollera bara, publicera inte",
+    ),
+    ("submit", "Send", "Skicka"),
+    ("report", "Validation report", "Valideringsrapport"),
+    (
+        "report_ok",
+        "The data conforms to the citykg shapes.",
+        "Datan följer citykgs regler.",
+    ),
+    (
+        "report_problems",
+        "problem(s) found. Nothing was published.",
+        "problem hittades. Inget publicerades.",
+    ),
+    (
+        "dry_run_ok",
+        "Nothing was published (check only). Untick the box to publish.",
+        "Inget publicerades (bara kontroll). Avmarkera rutan för att publicera.",
+    ),
+    ("accepted", "Published as version", "Publicerad som version"),
+    ("focus_node", "Resource", "Resurs"),
+    ("property", "Property", "Egenskap"),
+    ("rule", "Rule", "Regel"),
+    ("versions", "Versions", "Versioner"),
 ];
 
 /// The interface strings in one language, for templates (`t.cities` etc.).

@@ -1,6 +1,7 @@
 //! The HTTP server: router, shared state and start-up (`citykg serve`).
 
 mod compare;
+mod contribute;
 mod describe;
 mod dump;
 mod health;
@@ -42,6 +43,8 @@ pub struct ServeConfig {
     pub bundle_dir: PathBuf,
     /// How many queries may evaluate at once; more wait for a slot.
     pub query_slots: usize,
+    /// The largest contribution body accepted, in MiB.
+    pub max_upload_mb: u64,
 }
 
 impl ServeConfig {
@@ -58,6 +61,7 @@ impl ServeConfig {
             query_slots: std::thread::available_parallelism()
                 .map(|n| n.get() * 2)
                 .unwrap_or(4),
+            max_upload_mb: 50,
         }
     }
 }
@@ -74,6 +78,9 @@ pub struct AppState {
     pub queries: Vec<CatalogueQuery>,
     pub templates: minijinja::Environment<'static>,
     pub quad_count_cache: std::sync::Mutex<Option<(String, usize)>>,
+    pub contributions: crate::ingest::contribution::Contributions,
+    pub tokens: crate::ingest::tokens::TokenStore,
+    pub max_upload_bytes: usize,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -113,6 +120,12 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         None => None,
     };
     let queries = Catalogue::load(&config.bundle_dir.join("queries"))?.queries;
+    let contributions = crate::ingest::contribution::Contributions::new(
+        backend.clone(),
+        &config.bundle_dir,
+        &config.data_dir,
+        &config.base_iri,
+    )?;
     let state = AppState {
         backend,
         federation: Federation::allow(allowed, config.query_timeout),
@@ -124,6 +137,10 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         queries,
         templates: pages::templates()?,
         quad_count_cache: std::sync::Mutex::new(None),
+        contributions,
+        tokens: crate::ingest::tokens::TokenStore::new(&config.data_dir),
+        max_upload_bytes: usize::try_from(config.max_upload_mb.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
     };
     Ok((Arc::new(state), outcome))
 }
@@ -136,8 +153,28 @@ pub fn router(state: SharedState) -> Router {
         .allow_headers(Any)
         .expose_headers(Any)
         .max_age(Duration::from_secs(3600));
+    let upload_limit = DefaultBodyLimit::max(state.max_upload_bytes.saturating_add(64 * 1024));
     Router::new()
         .route("/", get(pages::home))
+        .route(
+            "/api/contributions/{city}",
+            get(contribute::versions)
+                .put(contribute::submit)
+                .post(contribute::submit)
+                .delete(contribute::retract),
+        )
+        .route(
+            "/api/contributions/{city}/{version}",
+            get(contribute::version),
+        )
+        .route(
+            "/contribute",
+            get(contribute::page)
+                .post(contribute::upload)
+                .layer(upload_limit),
+        )
+        .route("/contribute/template.csv", get(contribute::template))
+        .route("/contribute/{file}", get(contribute::export))
         .route(
             "/sparql",
             get(protocol::get_sparql).post(protocol::post_sparql),

@@ -31,6 +31,7 @@ pub fn templates() -> Result<Environment<'static>> {
         ("matches.html", include_str!("templates/matches.html")),
         ("compare.html", include_str!("templates/compare.html")),
         ("ontology.html", include_str!("templates/ontology.html")),
+        ("contribute.html", include_str!("templates/contribute.html")),
         ("city.html", include_str!("templates/city.html")),
         ("goal.html", include_str!("templates/goal.html")),
         ("practice.html", include_str!("templates/practice.html")),

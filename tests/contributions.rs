@@ -1,0 +1,574 @@
+//! The contribution API against the real server: tokens (401/403), size limit (413), round trips
+//! per format, violation reports, atomicity (a rejected upload changes nothing), history, CSV,
+//! concurrent cities, retraction, and the bundle never overwriting a contributed graph.
+
+mod common;
+
+use citykg::ingest::tokens::TokenStore;
+use common::{TestServer, client, column, repo_root, select_json, start, start_with};
+use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
+use oxigraph::model::Quad;
+use serde_json::Value;
+
+const SMALL: &str = "tests/fixtures/contrib/helsinki-small.ttl";
+const HELSINKI_GRAPH: &str = "https://w3id.org/citykg/graph/helsinki";
+
+fn token(server: &TestServer, city: &str) -> String {
+    TokenStore::new(&server.data_dir.path().join("store"))
+        .add(city)
+        .expect("token")
+        .1
+}
+
+fn small() -> Vec<u8> {
+    std::fs::read(repo_root().join(SMALL)).expect("fixture")
+}
+
+/// Re-serialises Turtle into another format with Oxigraph.
+fn convert(turtle: &[u8], format: RdfFormat) -> Vec<u8> {
+    let mut serializer = RdfSerializer::from_format(format).for_writer(Vec::new());
+    for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(turtle) {
+        let quad: Quad = quad.expect("valid Turtle");
+        serializer.serialize_quad(&quad).expect("serialise");
+    }
+    serializer.finish().expect("finish")
+}
+
+fn put(
+    server: &TestServer,
+    city: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let mut request = client()
+        .put(server.url(&format!("/api/contributions/{city}")))
+        .header("Content-Type", content_type)
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+fn versions(server: &TestServer, city: &str) -> Value {
+    client()
+        .get(server.url(&format!("/api/contributions/{city}")))
+        .send()
+        .expect("request")
+        .json()
+        .expect("JSON")
+}
+
+fn graph_size(server: &TestServer, graph: &str) -> usize {
+    let results = select_json(
+        server,
+        &format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"),
+    );
+    column(&results, "n")[0].parse().expect("count")
+}
+
+fn dump(server: &TestServer) -> Vec<String> {
+    let body = client()
+        .get(server.url("/dump.nq"))
+        .send()
+        .expect("dump")
+        .bytes()
+        .expect("body");
+    let mut lines: Vec<String> = String::from_utf8_lossy(&body)
+        .lines()
+        .filter(|l| !l.contains("ontology#dataVersion"))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn every_format_round_trips_to_the_same_canonical_hash() {
+    let server = start();
+    let token = token(&server, "helsinki");
+    let turtle = small();
+    let mut hashes = Vec::new();
+    for (content_type, format) in [
+        ("text/turtle", RdfFormat::Turtle),
+        ("application/n-triples", RdfFormat::NTriples),
+        (
+            "application/ld+json",
+            RdfFormat::JsonLd {
+                profile: Default::default(),
+            },
+        ),
+        ("application/rdf+xml", RdfFormat::RdfXml),
+        ("application/trig", RdfFormat::TriG),
+    ] {
+        let body = if format == RdfFormat::Turtle {
+            turtle.clone()
+        } else {
+            convert(&turtle, format)
+        };
+        let (status, answer) = put(&server, "helsinki", Some(&token), content_type, body);
+        assert_eq!(status, 201, "{content_type}: {answer}");
+        assert_eq!(answer["conforms"], true);
+        hashes.push(
+            answer["version"]["content_hash"]
+                .as_str()
+                .expect("hash")
+                .to_owned(),
+        );
+        // What was stored comes back, in each RDF format, as the same graph.
+        let number = answer["version"]["version"].as_u64().expect("version");
+        for format in ["turtle", "ntriples", "jsonld", "rdfxml"] {
+            let response = client()
+                .get(server.url(&format!(
+                    "/api/contributions/helsinki/{number}?format={format}"
+                )))
+                .send()
+                .expect("version");
+            assert_eq!(response.status(), 200);
+            let rdf_format = match format {
+                "turtle" => RdfFormat::Turtle,
+                "ntriples" => RdfFormat::NTriples,
+                "jsonld" => RdfFormat::JsonLd {
+                    profile: Default::default(),
+                },
+                _ => RdfFormat::RdfXml,
+            };
+            let triples = common::parse_rdf(&response.bytes().expect("body"), rdf_format);
+            assert_eq!(triples.len(), 29, "{format}");
+        }
+    }
+    assert!(
+        hashes.windows(2).all(|w| w[0] == w[1]),
+        "one graph, one hash: {hashes:?}"
+    );
+    assert_eq!(graph_size(&server, HELSINKI_GRAPH), 29);
+    // Five accepted versions plus the bundled data kept as version 0.
+    let list = versions(&server, "helsinki");
+    assert_eq!(list["current"], 5);
+    assert_eq!(list["versions"][0]["action"], "seed");
+    // The page shows the contributed practice at once.
+    let page = client()
+        .get(server.url("/id/practice/helsinki-region-infoshare-test"))
+        .header("Accept", "text/html")
+        .send()
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .expect("html")
+            .contains("Helsinki Region Infoshare (contribution test)")
+    );
+}
+
+#[test]
+fn trig_with_a_named_graph_is_refused_with_a_clear_error() {
+    let server = start();
+    let token = token(&server, "helsinki");
+    let body = b"<https://w3id.org/citykg/graph/stockholm> { <https://w3id.org/citykg/id/city/helsinki> <https://schema.org/name> \"x\" . }".to_vec();
+    let (status, answer) = put(&server, "helsinki", Some(&token), "application/trig", body);
+    assert_eq!(status, 400);
+    assert!(
+        answer["error"]
+            .as_str()
+            .expect("error")
+            .contains("named graph"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn tokens_decide_who_writes_what() {
+    let server = start_with(|c| c.max_upload_mb = 1);
+    let helsinki = token(&server, "helsinki");
+    let before = dump(&server);
+
+    let (status, _) = put(&server, "helsinki", None, "text/turtle", small());
+    assert_eq!(status, 401);
+    let (status, _) = put(
+        &server,
+        "helsinki",
+        Some("ckg_0000_nope"),
+        "text/turtle",
+        small(),
+    );
+    assert_eq!(status, 401);
+    let (status, answer) = put(
+        &server,
+        "stockholm",
+        Some(&helsinki),
+        "text/turtle",
+        small(),
+    );
+    assert_eq!(status, 403, "{answer}");
+    let response = client()
+        .delete(server.url("/api/contributions/stockholm"))
+        .bearer_auth(&helsinki)
+        .send()
+        .expect("delete");
+    assert_eq!(response.status(), 403);
+
+    // Larger than --max-upload-mb: 413 (the body is valid Turtle comments).
+    let mut big = small();
+    big.extend(
+        std::iter::repeat_n(b"# padding padding padding padding\n".as_slice(), 40_000).flatten(),
+    );
+    let (status, _) = put(&server, "helsinki", Some(&helsinki), "text/turtle", big);
+    assert_eq!(status, 413);
+
+    // Unknown media type: 415.
+    let (status, _) = put(&server, "helsinki", Some(&helsinki), "image/png", small());
+    assert_eq!(status, 415);
+
+    // A revoked token stops working at once.
+    let store = TokenStore::new(&server.data_dir.path().join("store"));
+    let id = helsinki.split('_').nth(1).expect("id").to_owned();
+    store.revoke(&id).expect("revoke");
+    let (status, _) = put(&server, "helsinki", Some(&helsinki), "text/turtle", small());
+    assert_eq!(status, 401);
+    assert_eq!(before, dump(&server), "none of this changed the store");
+}
+
+#[test]
+fn violations_are_reported_and_change_nothing() {
+    let server = start();
+    let token = token(&server, "helsinki");
+    let before = dump(&server);
+    let text = String::from_utf8(small()).expect("utf-8");
+    let broken = text
+        .replace(
+            "schema:startDate \"2010\"^^xsd:gYear ;",
+            "schema:startDate \"around 2010\" ;",
+        )
+        .replace(
+            "dcterms:subject theme:open-data ;",
+            "dcterms:subject theme:no-such-theme ;",
+        )
+        + "\n<https://w3id.org/citykg/id/practice/stockholm-stokab-dark-fibre> schema:name \"Taken over\"@en .\n";
+    let (status, report) = put(
+        &server,
+        "helsinki",
+        Some(&token),
+        "text/turtle",
+        broken.clone().into_bytes(),
+    );
+    assert_eq!(status, 422, "{report}");
+    assert_eq!(report["conforms"], false);
+    let results = report["results"].as_array().expect("results");
+    let has = |focus: &str, path: Option<&str>| {
+        results.iter().any(|r| {
+            r["focus_node"] == focus
+                && path.is_none_or(|p| r["path"] == p)
+                && r["message"].as_str().is_some_and(|m| !m.is_empty())
+        })
+    };
+    let practice = "https://w3id.org/citykg/id/practice/helsinki-region-infoshare-test";
+    assert!(
+        has(practice, Some("https://schema.org/startDate")),
+        "{report}"
+    );
+    assert!(
+        has(practice, Some("http://purl.org/dc/terms/subject")),
+        "{report}"
+    );
+    assert!(
+        has(
+            "https://w3id.org/citykg/id/practice/stockholm-stokab-dark-fibre",
+            None
+        ),
+        "{report}"
+    );
+
+    // The same report as a standard sh:ValidationReport in Turtle.
+    let response = client()
+        .put(server.url("/api/contributions/helsinki"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/turtle")
+        .header("Accept", "text/turtle")
+        .body(broken.into_bytes())
+        .send()
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let triples = common::parse_rdf(&response.bytes().expect("body"), RdfFormat::Turtle);
+    assert!(
+        triples
+            .iter()
+            .any(|t| t.contains("http://www.w3.org/ns/shacl#ValidationReport"))
+    );
+    assert!(
+        triples
+            .iter()
+            .any(|t| t.contains("shacl#focusNode") && t.contains(practice))
+    );
+
+    // A syntax error names line and column.
+    let (status, answer) = put(
+        &server,
+        "helsinki",
+        Some(&token),
+        "text/turtle",
+        b"@prefix x: <http://x/> .\nx:a x:b x:c .\nx:c x:d \"open .\n".to_vec(),
+    );
+    assert_eq!(status, 400);
+    assert!(
+        answer["error"].as_str().expect("error").contains(":3:"),
+        "{answer}"
+    );
+
+    // A dry run that conforms stores nothing either.
+    let response = client()
+        .post(server.url("/api/contributions/helsinki?dry_run=true"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/turtle")
+        .body(small())
+        .send()
+        .expect("dry run");
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().expect("JSON");
+    assert_eq!(answer["conforms"], true);
+    assert_eq!(answer["accepted"], false);
+    assert_eq!(
+        before,
+        dump(&server),
+        "rejected and dry-run uploads left the store as it was"
+    );
+    assert_eq!(
+        versions(&server, "helsinki")["versions"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn three_versions_stay_retrievable_and_retraction_keeps_history() {
+    let server = start();
+    let token = token(&server, "helsinki");
+    let text = String::from_utf8(small()).expect("utf-8");
+    let mut hashes = Vec::new();
+    for n in 1..=3 {
+        let body = text.replace("(contribution test)", &format!("(version {n})"));
+        let (status, answer) = put(
+            &server,
+            "helsinki",
+            Some(&token),
+            "text/turtle",
+            body.into_bytes(),
+        );
+        assert_eq!(status, 201, "{answer}");
+        hashes.push(
+            answer["version"]["content_hash"]
+                .as_str()
+                .expect("hash")
+                .to_owned(),
+        );
+    }
+    let response = client()
+        .delete(server.url("/api/contributions/helsinki"))
+        .bearer_auth(&token)
+        .send()
+        .expect("delete");
+    assert_eq!(response.status(), 200);
+    assert_eq!(graph_size(&server, HELSINKI_GRAPH), 0, "retracted");
+    let list = versions(&server, "helsinki");
+    let all = list["versions"].as_array().expect("versions");
+    let actions: Vec<&str> = all.iter().filter_map(|v| v["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        ["seed", "replace", "replace", "replace", "retract"]
+    );
+    for (n, hash) in (1..=3).zip(&hashes) {
+        assert_eq!(all[n]["content_hash"], hash.as_str());
+        assert_eq!(all[n]["previous"], (n - 1) as u64);
+        let body = client()
+            .get(server.url(&format!("/api/contributions/helsinki/{n}")))
+            .header("Accept", "application/n-triples")
+            .send()
+            .expect("version")
+            .text()
+            .expect("text");
+        assert!(
+            body.contains(&format!("(version {n})")),
+            "version {n} holds its own data"
+        );
+    }
+    // The bundled data the first contribution replaced is version 0.
+    let seed = client()
+        .get(server.url("/api/contributions/helsinki/0?format=ntriples"))
+        .send()
+        .expect("seed")
+        .text()
+        .expect("text");
+    assert!(seed.contains("helsinki-region-infoshare>"));
+    let missing = client()
+        .get(server.url("/api/contributions/helsinki/9"))
+        .send()
+        .expect("missing");
+    assert_eq!(missing.status(), 404);
+    // The records are in graph meta as DCAT datasets and PROV activities.
+    let results = select_json(
+        &server,
+        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcat: <http://www.w3.org/ns/dcat#>
+         SELECT ?v WHERE { GRAPH <https://w3id.org/citykg/graph/meta> {
+           ?v a dcat:Dataset, prov:Activity ; prov:wasRevisionOf ?prev ;
+              <http://purl.org/dc/terms/publisher> <https://w3id.org/citykg/id/city/helsinki> } }",
+    );
+    assert_eq!(column(&results, "v").len(), 4);
+}
+
+#[test]
+fn two_cities_contributing_at_once_both_land() {
+    let server = start();
+    let helsinki = token(&server, "helsinki");
+    let stockholm = token(&server, "stockholm");
+    let stockholm_csv = client()
+        .get(server.url("/contribute/stockholm.csv"))
+        .send()
+        .expect("export")
+        .bytes()
+        .expect("csv")
+        .to_vec();
+    std::thread::scope(|scope| {
+        let a = scope.spawn(|| put(&server, "helsinki", Some(&helsinki), "text/turtle", small()));
+        let b = scope.spawn(|| {
+            put(
+                &server,
+                "stockholm",
+                Some(&stockholm),
+                "text/csv",
+                stockholm_csv.clone(),
+            )
+        });
+        let (a, b) = (a.join().expect("helsinki"), b.join().expect("stockholm"));
+        assert_eq!(a.0, 201, "{}", a.1);
+        assert_eq!(b.0, 201, "{}", b.1);
+    });
+    assert_eq!(versions(&server, "helsinki")["current"], 1);
+    assert_eq!(versions(&server, "stockholm")["current"], 1);
+}
+
+#[test]
+fn csv_export_then_import_gives_back_the_same_graph() {
+    let server = start();
+    let token = token(&server, "stockholm");
+    let csv = client()
+        .get(server.url("/contribute/stockholm.csv"))
+        .send()
+        .expect("export")
+        .bytes()
+        .expect("csv")
+        .to_vec();
+    let (status, answer) = put(&server, "stockholm", Some(&token), "text/csv", csv);
+    assert_eq!(status, 201, "{answer}");
+    let list = versions(&server, "stockholm");
+    assert_eq!(
+        list["versions"][0]["content_hash"], list["versions"][1]["content_hash"],
+        "the CSV carried every practice fact: the canonical graph is unchanged"
+    );
+    // The committed example file is what the export gives.
+    let example =
+        std::fs::read_to_string(repo_root().join("docs/contribute/example-stockholm.csv"))
+            .expect("example file");
+    let fresh = client()
+        .get(server.url("/contribute/stockholm.csv"))
+        .send()
+        .expect("export")
+        .text()
+        .expect("csv");
+    assert_eq!(
+        example, fresh,
+        "regenerate docs/contribute/example-stockholm.csv (see docs/contribute.md)"
+    );
+}
+
+#[test]
+fn csv_errors_name_row_and_column() {
+    let server = start();
+    let token = token(&server, "helsinki");
+    let template = client()
+        .get(server.url("/contribute/template.csv"))
+        .send()
+        .expect("template")
+        .text()
+        .expect("csv");
+    let header: Vec<&str> = template.trim_end().split(',').collect();
+    let mut row = vec![""; header.len()];
+    let set = |row: &mut Vec<&str>, name: &str, value: &'static str| {
+        let i = header.iter().position(|h| *h == name).expect(name);
+        row[i] = value;
+    };
+    set(&mut row, "practice_id", "smart-benches");
+    set(&mut row, "name@en", "Smart benches");
+    set(&mut row, "description@en", "Benches that report use.");
+    set(&mut row, "start", "twenty-twenty");
+    set(&mut row, "source_urls", "https://example.org/benches");
+    set(&mut row, "source_titles", "Benches");
+    let body = format!("{}\n{}\n", header.join(","), row.join(","));
+    let (status, answer) = put(
+        &server,
+        "helsinki",
+        Some(&token),
+        "text/csv",
+        body.into_bytes(),
+    );
+    assert_eq!(status, 400, "{answer}");
+    let error = answer["error"].as_str().expect("error");
+    assert!(
+        error.contains("row 2") && error.contains("(start)") && error.contains("twenty-twenty"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_bundle_no_longer_writes_a_contributed_graph() {
+    let bundle = tempfile::tempdir().expect("tmp");
+    common::copy_bundle(bundle.path());
+    let data = tempfile::tempdir().expect("tmp");
+    let store = data.path().join("store");
+    let config = |dir: &std::path::Path| {
+        let mut c = citykg::web::ServeConfig::new(dir.to_path_buf());
+        c.bundle_dir = bundle.path().to_path_buf();
+        c
+    };
+    {
+        let (state, _) = citykg::web::prepare(&config(&store)).expect("prepare");
+        let outcome = state
+            .contributions
+            .submit(
+                "helsinki",
+                "fixture",
+                &small(),
+                citykg::ingest::contribution::InputFormat::Rdf(RdfFormat::Turtle),
+                &citykg::ingest::contribution::Contributor {
+                    token_id: None,
+                    channel: "test",
+                },
+                false,
+            )
+            .expect("submit");
+        assert!(matches!(
+            outcome,
+            citykg::ingest::contribution::Outcome::Accepted { .. }
+        ));
+    }
+    // Change the bundle: another file and Helsinki's file both.
+    for name in ["helsinki", "oslo"] {
+        let path = bundle.path().join(format!("data/{name}.ttl"));
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str("\n# changed\n");
+        std::fs::write(&path, text).expect("write");
+    }
+    let (state, outcome) = citykg::web::prepare(&config(&store)).expect("prepare again");
+    assert!(matches!(
+        outcome,
+        citykg::store::bundle::LoadOutcome::Loaded { .. }
+    ));
+    let graph = oxigraph::model::NamedNode::new(HELSINKI_GRAPH).expect("iri");
+    assert_eq!(
+        state.backend.graph_triples(&graph).expect("graph").len(),
+        29,
+        "the contribution stays"
+    );
+}
