@@ -56,6 +56,7 @@ fn pages_load_in_chromium_without_console_messages() {
             "/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%2010",
         ),
         ("not-found", "/id/practice/nothing-here"),
+        ("contribute", "/contribute?lang=sv"),
     ] {
         let profile = tempfile::tempdir().expect("profile dir");
         let shot = shots.join(format!("{name}.png"));

@@ -572,3 +572,149 @@ fn the_bundle_no_longer_writes_a_contributed_graph() {
         "the contribution stays"
     );
 }
+
+/// The upload page, used as a data steward would: a CSV with a mistake gets a readable report and
+/// changes nothing; the fixed file is published and its practices appear on the city's page.
+#[test]
+fn a_steward_uploads_a_csv_through_the_page() {
+    use reqwest::blocking::multipart::{Form, Part};
+    let server = start();
+    let token = token(&server, "helsinki");
+    let page = client()
+        .get(server.url("/contribute?lang=en"))
+        .header("Accept", "text/html")
+        .send()
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().expect("html");
+    assert!(html.contains("enctype=\"multipart/form-data\"") && html.contains("name=\"token\""));
+
+    let columns = citykg::ingest::csv::template_header(1);
+    let header = columns.join(",");
+    let line = |cells: &[(&str, &str)]| {
+        columns
+            .iter()
+            .map(|c| {
+                let value = cells.iter().find(|(k, _)| k == c).map_or("", |(_, v)| *v);
+                format!("\"{}\"", value.replace('"', "\"\""))
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let row = |theme: &str| {
+        format!(
+            "{}\n{}\n",
+            line(&[
+                ("practice_id", "smart-benches"),
+                ("name@en", "Smart benches (steward test)"),
+                (
+                    "description@en",
+                    "Benches in Helsinki parks that report how often they are used."
+                ),
+                ("start", "2020"),
+                ("themes", theme),
+                ("sdgs", "11.7"),
+                ("partners", "Forum Virium Helsinki"),
+                ("source_urls", "https://example.org/helsinki/benches"),
+                ("source_titles", "Helsinki smart benches pilot (test)"),
+            ]),
+            line(&[
+                ("practice_id", "helsinki-bike-counters"),
+                ("name@en", "Bike counters (steward test)"),
+                ("description@en", "Automatic counters on main cycle routes."),
+                ("start", "2019"),
+                ("themes", "mobility"),
+                ("sdgs", "11.2; 11"),
+                ("source_urls", "https://example.org/helsinki/bikes"),
+                ("source_titles", "Helsinki cycle counting (test)"),
+                (
+                    "outcome1_indicator@en",
+                    "Cyclists counted per day (test figure)"
+                ),
+                ("outcome1_value", "5000"),
+                ("outcome1_unit", "NUM"),
+                ("outcome1_year", "2019"),
+                ("outcome1_target", "achieved"),
+            ]),
+        )
+    };
+    let send = |csv: String, token: &str, dry_run: bool| {
+        let mut form = Form::new()
+            .text("city", "helsinki")
+            .text("token", token.to_owned())
+            .text("format", "auto")
+            .part(
+                "file",
+                Part::bytes(csv.into_bytes()).file_name("helsinki.csv"),
+            );
+        if dry_run {
+            form = form.text("dry_run", "1");
+        }
+        let response = client()
+            .post(server.url("/contribute?lang=en"))
+            .multipart(form)
+            .send()
+            .expect("upload");
+        (response.status().as_u16(), response.text().expect("html"))
+    };
+    let before = dump(&server);
+    let (status, html) = send(
+        format!("{header}\n{}", row("digital-infrastructure")),
+        "ckg_bad_token",
+        false,
+    );
+    assert_eq!(status, 401);
+    assert!(html.contains("token is missing or not valid"));
+
+    // A mistake: the theme column names no theme. The report names the practice and the rule.
+    let broken = format!("{header}\n{}", row("parks-and-benches"));
+    let (status, html) = send(broken, &token, false);
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("problem(s) found"), "{html}");
+    assert!(
+        html.contains("practice&#x2f;helsinki-smart-benches"),
+        "{html}"
+    );
+    assert!(html.contains("not one of the citykg themes"));
+    assert_eq!(before, dump(&server), "a rejected upload changes nothing");
+
+    // Fixed, checked with a dry run, then published.
+    let fixed = format!("{header}\n{}", row("digital-infrastructure"));
+    let (status, html) = send(fixed.clone(), &token, true);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Nothing was published"));
+    let (status, html) = send(fixed, &token, false);
+    assert_eq!(status, 201, "{html}");
+    assert!(html.contains("Published as version"));
+    assert!(
+        html.contains("practice&#x2f;helsinki-smart-benches?lang=en"),
+        "{html}"
+    );
+    let city = client()
+        .get(server.url("/id/city/helsinki?lang=en"))
+        .header("Accept", "text/html")
+        .send()
+        .expect("city page")
+        .text()
+        .expect("html");
+    assert!(
+        city.contains("Smart benches (steward test)")
+            && city.contains("Bike counters (steward test)")
+    );
+    // The CSV replaced Helsinki's practices but kept its strategy and goals.
+    assert!(!city.contains("Helsinki Region Infoshare"));
+    assert!(city.contains("Most Functional City"), "the strategy stays");
+
+    // Hostile form values come back escaped.
+    let form = Form::new()
+        .text("city", "<script>alert(1)</script>")
+        .text("token", token.clone())
+        .text("paste", "x");
+    let response = client()
+        .post(server.url("/contribute"))
+        .multipart(form)
+        .send()
+        .expect("upload");
+    let html = response.text().expect("html");
+    assert!(!html.contains("<script>alert(1)</script>"));
+}

@@ -240,11 +240,21 @@ impl Contributions {
         who: &Contributor,
         dry_run: bool,
     ) -> Result<Outcome> {
+        let started = std::time::Instant::now();
         let mut triples = self.parse(city, origin, body, format)?;
+        let parsed = started.elapsed();
         if format == InputFormat::Csv {
             triples = self.keep_all_but_practices(city, triples)?;
         }
         let report = self.check(city, &triples)?;
+        let checked = started.elapsed();
+        tracing::info!(
+            city,
+            triples = triples.len(),
+            ?parsed,
+            ?checked,
+            "contribution parsed and checked"
+        );
         if !report.conforms {
             return Ok(Outcome::Rejected(report));
         }
@@ -345,8 +355,11 @@ impl Contributions {
             who,
             format,
         )?);
+        let started = std::time::Instant::now();
         self.backend.replace_graph(&graph, triples, &record)?;
+        let committed = started.elapsed();
         crate::store::derived::ensure_fresh(&self.backend)?;
+        tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");
         self.versions(city)?
             .into_iter()
             .find(|v| v.version == number)
