@@ -48,10 +48,6 @@ impl Shared {
             + 10 * self.sdg_goals.len() as u64
             + self.themes.len() as u64
     }
-
-    fn is_empty(&self) -> bool {
-        self.targets.is_empty() && self.sdg_goals.is_empty() && self.themes.is_empty()
-    }
 }
 
 /// The inputs of the ranking, read from the store.
@@ -69,6 +65,8 @@ struct Facts {
     practice_themes: BTreeMap<String, Set>,
     /// strategy goal → practices serving it
     goal_practices: BTreeMap<String, Set>,
+    /// practice → the SDG goals of the goals and targets it serves
+    practice_sdg_goals: BTreeMap<String, Set>,
 }
 
 impl Facts {
@@ -140,7 +138,24 @@ impl Facts {
                 .or_default()
                 .insert(row[1].clone());
         }
+        facts.index_goals();
         Ok(facts)
+    }
+
+    /// Fills `practice_sdg_goals` from `practice_sdgs`.
+    fn index_goals(&mut self) {
+        let goals: BTreeMap<String, Set> = self
+            .practice_sdgs
+            .iter()
+            .map(|(p, sdgs)| {
+                let goals = sdgs
+                    .iter()
+                    .map(|s| self.sdg_goal_of(s).to_owned())
+                    .collect();
+                (p.clone(), goals)
+            })
+            .collect();
+        self.practice_sdg_goals = goals;
     }
 
     fn sdg_goal_of<'a>(&'a self, sdg: &'a str) -> &'a str {
@@ -177,7 +192,8 @@ impl Facts {
         }
     }
 
-    /// Practices of other cities than `cities`, ranked by what they share.
+    /// Practices of other cities than `cities`, ranked by what they share. Scores are counted
+    /// without building sets; only the `keep` best get their shared sets built.
     fn rank(
         &self,
         cities: &Set,
@@ -186,20 +202,41 @@ impl Facts {
         exclude: &str,
         keep: usize,
     ) -> Vec<(String, Shared)> {
-        let mut ranked: Vec<(String, Shared)> = self
-            .practice_cities
-            .iter()
-            .filter(|(p, pc)| p.as_str() != exclude && pc.is_disjoint(cities))
-            .map(|(p, _)| (p.clone(), self.shared(p, sdgs, themes)))
-            .filter(|(_, s)| {
-                !s.targets.is_empty()
-                    || !s.sdg_goals.is_empty()
-                    || (!s.is_empty() && sdgs.is_empty())
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.1.score().cmp(&a.1.score()).then_with(|| a.0.cmp(&b.0)));
-        ranked.truncate(keep);
-        ranked
+        let empty = Set::new();
+        let goals_a: BTreeSet<&str> = sdgs.iter().map(|s| self.sdg_goal_of(s)).collect();
+        let mut scored: Vec<(u64, &str)> = Vec::new();
+        for (p, pc) in &self.practice_cities {
+            if p.as_str() == exclude || !pc.is_disjoint(cities) {
+                continue;
+            }
+            let p_sdgs = self.practice_sdgs.get(p).unwrap_or(&empty);
+            let targets = p_sdgs
+                .intersection(sdgs)
+                .filter(|s| self.is_target(s))
+                .count() as u64;
+            let goals = self.practice_sdg_goals.get(p).map_or(0, |g| {
+                g.iter().filter(|g| goals_a.contains(g.as_str())).count()
+            }) as u64;
+            let shared_themes =
+                self.practice_themes
+                    .get(p)
+                    .map_or(0, |t| t.intersection(themes).count()) as u64;
+            let any = targets + goals + shared_themes > 0;
+            if targets > 0 || goals > 0 || (any && sdgs.is_empty()) {
+                scored.push((100 * targets + 10 * goals + shared_themes, p.as_str()));
+            }
+        }
+        let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+        if scored.len() > keep && keep > 0 {
+            scored.select_nth_unstable_by(keep - 1, order);
+            scored.truncate(keep);
+        }
+        scored.sort_by(order);
+        scored.truncate(keep);
+        scored
+            .into_iter()
+            .map(|(_, p)| (p.to_owned(), self.shared(p, sdgs, themes)))
+            .collect()
     }
 }
 
@@ -268,7 +305,9 @@ pub fn ensure_fresh(backend: &Backend) -> Result<bool> {
 
 /// Computes every aggregate and replaces the derived graph in one update.
 fn refresh(backend: &Backend, version: &str) -> Result<()> {
+    let started = std::time::Instant::now();
     let facts = Facts::read(backend)?;
+    let read = started.elapsed();
     let ckg = vocab::CKG;
     let mut data = String::new();
     let mut n = 0usize;
@@ -353,11 +392,12 @@ fn refresh(backend: &Backend, version: &str) -> Result<()> {
             Literal::from(count as i64)
         );
     }
-    let update = format!(
-        "DROP SILENT GRAPH <{g}> ; INSERT DATA {{ GRAPH <{g}> {{\n{data}}} }}",
-        g = vocab::graph::DERIVED
-    );
-    backend.update_without_new_version(&update)
+    let computed = started.elapsed();
+    let graph = NamedNode::new(vocab::graph::DERIVED)
+        .map_err(|e| crate::error::Error::Invalid(e.to_string()))?;
+    backend.replace_graph_keep_version(&graph, &data)?;
+    tracing::info!(?read, ?computed, written = ?started.elapsed(), matches = n, "derived graph refreshed");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -392,6 +432,7 @@ mod tests {
             .practice_sdgs
             .insert("own".into(), set(&[&format!("{SDG_NS}11.2")]));
         facts.practice_themes.insert("b".into(), set(&["mobility"]));
+        facts.index_goals();
         let ranked = facts.rank(
             &city("home"),
             &set(&[&format!("{SDG_NS}11.2")]),
