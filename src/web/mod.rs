@@ -12,6 +12,7 @@ mod pages;
 mod protocol;
 mod resource;
 mod runner;
+mod search;
 pub mod views;
 
 use crate::error::{Error, Result};
@@ -74,6 +75,8 @@ pub struct AppState {
     pub queries: Vec<CatalogueQuery>,
     pub templates: minijinja::Environment<'static>,
     pub quad_count_cache: std::sync::Mutex<Option<(String, usize)>>,
+    /// The full-text index in `{data_dir}/search-index/`.
+    pub search: crate::search::SearchIndex,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -102,6 +105,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     let bundle = Bundle::discover(&config.bundle_dir)?;
     let outcome = bundle.ensure_loaded(&backend)?;
     crate::store::derived::ensure_fresh(&backend)?;
+    let search = crate::search::SearchIndex::open(&config.data_dir, &backend)?;
     let mut allowed = Vec::new();
     for url in &config.federate_allow {
         allowed.push(oxigraph::model::NamedNode::new(url).map_err(|e| {
@@ -124,6 +128,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         queries,
         templates: pages::templates()?,
         quad_count_cache: std::sync::Mutex::new(None),
+        search,
     };
     Ok((Arc::new(state), outcome))
 }
@@ -144,6 +149,7 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/queries", get(pages::queries))
         .route("/compare", get(compare::page))
+        .route("/search", get(search::page))
         .route("/ontology", get(ontology::page))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
