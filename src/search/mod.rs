@@ -148,22 +148,6 @@ impl Fields {
     pub fn text(&self, group: Group) -> Field {
         self.text[group.index()]
     }
-
-    /// The indexed field whose analysis matches the stored names of `group`.
-    pub fn name_analysed(&self, group: Group) -> Field {
-        match group {
-            Group::Other => self.name_all,
-            g => self.name(g),
-        }
-    }
-
-    /// The indexed field whose analysis matches the stored texts of `group`.
-    pub fn text_analysed(&self, group: Group) -> Field {
-        match group {
-            Group::Other => self.text_all,
-            g => self.text(g),
-        }
-    }
 }
 
 fn text_options(tokenizer: &str, stored: bool) -> TextOptions {
@@ -473,5 +457,111 @@ fn remove_stale(root: &Path, keep: &Path) {
         {
             tracing::warn!("cannot remove the old search index {}: {e}", path.display());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add_practice(backend: &Backend, slug: &str, name: &str) {
+        backend
+            .update_without_new_version(&format!(
+                "INSERT DATA {{ <https://w3id.org/citykg/id/practice/{slug}> a <https://w3id.org/citykg/ontology#Practice> ; <https://schema.org/name> \"{name}\"@en }}"
+            ))
+            .expect("insert");
+        backend.bump_data_version().expect("new version");
+    }
+
+    fn builds(root: &Path) -> usize {
+        std::fs::read_dir(root)
+            .expect("index dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("build-"))
+            .count()
+    }
+
+    #[test]
+    fn the_index_is_reused_for_its_version_and_rebuilt_for_a_new_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = Backend::in_memory().expect("backend");
+        add_practice(&backend, "x-quokka-lanes", "Quokka lanes");
+        let index = SearchIndex::open(dir.path(), &backend).expect("open");
+        let root = dir.path().join(INDEX_DIR);
+        let current = std::fs::read_to_string(root.join(CURRENT)).expect("CURRENT");
+        assert_eq!(index.len(), 1);
+        let found = index.search("quokka", 0, 10, Group::En).expect("search");
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(found.hits[0].kind, Kind::Practice);
+        drop(index);
+
+        // Same data version: the build on disk is opened, not rebuilt.
+        let index = SearchIndex::open(dir.path(), &backend).expect("reopen");
+        assert_eq!(
+            std::fs::read_to_string(root.join(CURRENT)).expect("CURRENT"),
+            current
+        );
+        assert!(!index.ensure_fresh(&backend).expect("fresh"));
+
+        // New data: rebuilt into a new directory, the old one removed.
+        add_practice(&backend, "x-wombat-walks", "Wombat walks");
+        let old = index.search("quokka", 0, 10, Group::En).expect("search");
+        assert_eq!(old.hits.len(), 1, "the old build answers until the rebuild");
+        assert!(index.ensure_fresh(&backend).expect("rebuilt"));
+        assert!(!index.refresh_unless_busy(&backend).expect("fresh"));
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.version(), backend.data_version().expect("version"));
+        let found = index.search("wombat", 0, 10, Group::En).expect("search");
+        assert_eq!(found.hits.len(), 1);
+        assert_ne!(
+            std::fs::read_to_string(root.join(CURRENT)).expect("CURRENT"),
+            current
+        );
+        assert_eq!(builds(&root), 1);
+    }
+
+    #[test]
+    fn hostile_and_odd_queries_never_fail() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = Backend::in_memory().expect("backend");
+        add_practice(&backend, "x-dark-fibre", "Dark fibre");
+        let index = SearchIndex::open(dir.path(), &backend).expect("open");
+        for q in [
+            "",
+            "\"",
+            "\"\"",
+            "}",
+            "{",
+            ">",
+            "<script>alert(1)</script>",
+            "AND OR",
+            "NOT",
+            "-",
+            "+",
+            "*",
+            "(",
+            ")",
+            "[a TO",
+            "fibre^",
+            "fibre^1e30",
+            "iri:x",
+            "~",
+            "\\",
+            "'",
+            "\u{0}",
+            "SELECT * WHERE {",
+            "fibre~2",
+            "/regex/",
+            "ååå",
+            "😀",
+        ] {
+            index.search(q, 0, 10, Group::Sv).expect(q);
+            index
+                .suggest(q, Some(Kind::Practice), 5, Group::En)
+                .expect(q);
+        }
+        let near = index.search("fibr darc", 0, 10, Group::En).expect("near");
+        assert!(near.approximate, "no exact match: near matches");
+        assert_eq!(near.hits.len(), 1);
     }
 }

@@ -6,16 +6,18 @@ use crate::error::Result;
 use std::ops::Range;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
 /// Characters of a description shown around the matches.
 const SNIPPET_CHARS: usize = 220;
 /// Words of a slug or query that near-match suggestions look at.
 const MAX_SUGGEST_WORDS: usize = 8;
+/// Names are marked whole.
+const NAME_CHARS: usize = 100_000;
 
 /// One search hit.
 #[derive(Debug, Clone)]
@@ -199,9 +201,9 @@ pub(super) fn search(
     collect(live, &searcher, query.as_ref(), top, total, preferred)
 }
 
-/// Near matches for `words`: each word may match exactly (scored by BM25), with a typo or two
-/// (by its length), and the last word also as a prefix; resources matching more words rank
-/// higher, and resources of `kind` a little higher still.
+/// Near matches for `words`: each word may match exactly, with a typo or two (by its length), and
+/// the last word also as a prefix; resources matching more (and rarer) words rank higher, and
+/// resources of `kind` count twice.
 pub(super) fn suggest(
     live: &Live,
     words: &str,
@@ -210,25 +212,43 @@ pub(super) fn suggest(
     limit: usize,
     preferred: Group,
 ) -> Result<Results> {
-    let Some(query) = near_query(live, words, kind)? else {
+    let searcher = live.reader.searcher();
+    let Some(query) = near_query(live, &searcher, words)? else {
         return Ok(Results::empty());
     };
-    let searcher = live.reader.searcher();
+    // Candidates enough to reorder: resources of the wanted kind count twice.
+    let wanted = (offset + limit).max(1);
+    let candidates = if kind.is_some() {
+        (wanted * 4).max(40)
+    } else {
+        wanted
+    };
     let (top, total) = searcher
         .search(
             &query,
-            &(
-                TopDocs::with_limit(limit.max(1))
-                    .and_offset(offset)
-                    .order_by_score(),
-                Count,
-            ),
+            &(TopDocs::with_limit(candidates).order_by_score(), Count),
         )
         .map_err(|e| search_error("search", e))?;
-    collect(live, &searcher, query.as_ref(), top, total, preferred)
+    let mut scored = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let factor = match kind {
+            Some(kind) => {
+                let doc: TantivyDocument = searcher
+                    .doc(address)
+                    .map_err(|e| search_error("read a hit", e))?;
+                let code = doc.get_first(live.fields.kind).and_then(|v| v.as_str());
+                if code == Some(kind.code()) { 2.0 } else { 1.0 }
+            }
+            None => 1.0,
+        };
+        scored.push((score * factor, address));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let page: Vec<(Score, DocAddress)> = scored.into_iter().skip(offset).take(limit).collect();
+    collect(live, &searcher, query.as_ref(), page, total, preferred)
 }
 
-fn near_query(live: &Live, words: &str, kind: Option<Kind>) -> Result<Option<Box<dyn Query>>> {
+fn near_query(live: &Live, searcher: &Searcher, words: &str) -> Result<Option<Box<dyn Query>>> {
     let f = &live.fields;
     let cleaned = clean_query(words);
     let words: Vec<&str> = cleaned
@@ -236,17 +256,22 @@ fn near_query(live: &Live, words: &str, kind: Option<Kind>) -> Result<Option<Box
         .filter(|w| !w.is_empty())
         .take(MAX_SUGGEST_WORDS)
         .collect();
-    // (field, weight of an exact match, weight of a near match)
+    // (field, score of an exact match, score of a near match, weight of BM25). Matches score
+    // constants, so each word adds a bounded amount and matching more words ranks higher; BM25,
+    // weighted low, only orders resources that match alike.
+    // The stemmed names add other forms of a word ("taxes" finds "tax").
     let targets = [
-        (f.slug, 2.0, 2.0),
-        (f.name_all, 3.0, 2.0),
-        (f.text_all, 1.0, 0.5),
+        (f.slug, 2.0, 2.0, 0.0),
+        (f.name_all, 3.0, 2.0, 0.1),
+        (f.text_all, 1.0, 0.5, 0.05),
+        (f.name(Group::En), 1.5, 0.0, 0.0),
+        (f.name(Group::Sv), 1.5, 0.0, 0.0),
     ];
     let last = words.len().saturating_sub(1);
     let mut per_word: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, exact, near) in &targets {
+        for (field, exact, near, bm25) in &targets {
             let mut analyzer = live
                 .index
                 .tokenizer_for_field(*field)
@@ -257,20 +282,26 @@ fn near_query(live: &Live, words: &str, kind: Option<Kind>) -> Result<Option<Box
                 .process(&mut |t| tokens.push(t.text.clone()));
             for token in tokens {
                 let term = Term::from_field_text(*field, &token);
+                let exact_query = || TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                        *exact,
-                    )),
+                    Box::new(ConstScoreQuery::new(Box::new(exact_query()), *exact)),
                 ));
+                if *bm25 > 0.0 {
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(exact_query()), *bm25)),
+                    ));
+                }
                 let chars = token.chars().count();
                 let distance = match chars {
                     0..=3 => 0,
                     4..=7 => 1,
                     _ => 2,
                 };
-                let fuzzy = if i == last && chars >= 3 {
+                let fuzzy = if *near == 0.0 {
+                    continue;
+                } else if i == last && chars >= 3 {
                     FuzzyTermQuery::new_prefix(term, distance, true)
                 } else if distance > 0 {
                     FuzzyTermQuery::new(term, distance, true)
@@ -279,30 +310,32 @@ fn near_query(live: &Live, words: &str, kind: Option<Kind>) -> Result<Option<Box
                 };
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(fuzzy), *near)),
+                    Box::new(ConstScoreQuery::new(Box::new(fuzzy), *near)),
                 ));
             }
         }
-        if !clauses.is_empty() {
-            per_word.push((Occur::Should, Box::new(BooleanQuery::new(clauses))));
+        if clauses.is_empty() {
+            continue;
         }
+        // A word that many resources match ("stockholm" in every Stockholm slug) tells little:
+        // each word weighs by the rarity of what it matches, like BM25's IDF.
+        let word = BooleanQuery::new(clauses);
+        let matching = searcher
+            .search(&word, &Count)
+            .map_err(|e| search_error("search", e))?;
+        if matching == 0 {
+            continue;
+        }
+        let weight = (1.0 + live.docs as f32 / matching as f32).ln();
+        per_word.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(word), weight)),
+        ));
     }
     if per_word.is_empty() {
         return Ok(None);
     }
-    let mut query: Vec<(Occur, Box<dyn Query>)> =
-        vec![(Occur::Must, Box::new(BooleanQuery::new(per_word)))];
-    if let Some(kind) = kind {
-        let term = Term::from_field_text(f.kind, kind.code());
-        query.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                2.0,
-            )),
-        ));
-    }
-    Ok(Some(Box::new(BooleanQuery::new(query))))
+    Ok(Some(Box::new(BooleanQuery::new(per_word))))
 }
 
 fn collect(
@@ -321,11 +354,19 @@ fn collect(
         g.set_max_num_chars(chars);
         Ok(g)
     };
+    // Each group's stored text is marked by its stemmed field's words and by the folded words of
+    // every language (what near matches and the folded fields found), whichever marks more.
     let mut texts = Vec::new();
     let mut names = Vec::new();
     for g in &order {
-        texts.push((f.text(*g), generator(f.text_analysed(*g), SNIPPET_CHARS)?));
-        names.push((*g, f.name(*g), generator(f.name_analysed(*g), 100_000)?));
+        let mut text_generators = vec![generator(f.text_all, SNIPPET_CHARS)?];
+        let mut name_generators = vec![generator(f.name_all, NAME_CHARS)?];
+        if *g != Group::Other {
+            text_generators.push(generator(f.text(*g), SNIPPET_CHARS)?);
+            name_generators.push(generator(f.name(*g), NAME_CHARS)?);
+        }
+        texts.push((f.text(*g), text_generators));
+        names.push((*g, f.name(*g), name_generators));
     }
     let mut hits = Vec::with_capacity(top.len());
     for (score, address) in top {
@@ -367,26 +408,44 @@ fn collect(
         hits,
         approximate: false,
         highlighter: Highlighter {
-            generators: names.into_iter().map(|(_, _, g)| g).collect(),
+            generators: [
+                generator(f.name_all, NAME_CHARS)?,
+                generator(f.name(Group::En), NAME_CHARS)?,
+                generator(f.name(Group::Sv), NAME_CHARS)?,
+            ]
+            .into(),
         },
     })
+}
+
+/// The snippet of the generator that marks most words in `text` (the first among equals); None
+/// when none marks any.
+fn most_marked(generators: &[SnippetGenerator], text: &str) -> Option<Snippet> {
+    let mut best: Option<Snippet> = None;
+    for generator in generators {
+        let snippet = generator.snippet(text);
+        let marks = snippet.highlighted().len();
+        if marks > 0 && best.as_ref().is_none_or(|b| marks > b.highlighted().len()) {
+            best = Some(snippet);
+        }
+    }
+    best
 }
 
 /// The snippet of a hit: its text around the matches (reader's language first); else its other
 /// names where they match (a Swedish name found from an English page); else the start of its text.
 fn best_snippet(
-    texts: &[(Field, SnippetGenerator)],
-    names: &[(Group, Field, SnippetGenerator)],
+    texts: &[(Field, Vec<SnippetGenerator>)],
+    names: &[(Group, Field, Vec<SnippetGenerator>)],
     label_group: Option<Group>,
     value: &dyn Fn(Field) -> String,
 ) -> String {
-    for (field, generator) in texts {
+    for (field, generators) in texts {
         let text = value(*field);
         if text.is_empty() {
             continue;
         }
-        let snippet = generator.snippet(&text);
-        if !snippet.highlighted().is_empty() {
+        if let Some(snippet) = most_marked(generators, &text) {
             let range = snippet.fragment_range();
             let mut html = String::new();
             if range.start > 0 {
@@ -399,13 +458,12 @@ fn best_snippet(
             return html;
         }
     }
-    for (group, field, generator) in names {
+    for (group, field, generators) in names {
         if Some(*group) == label_group {
             continue;
         }
         let text = value(*field);
-        let snippet = generator.snippet(&text);
-        if !snippet.highlighted().is_empty() {
+        if let Some(snippet) = most_marked(generators, &text) {
             let start = snippet.fragment_range().start;
             let ranges: Vec<Range<usize>> = snippet
                 .highlighted()
@@ -435,4 +493,42 @@ fn opening(text: &str, chars: usize) -> String {
         _ => cut.as_str(),
     };
     format!("{} …", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marked_escapes_every_piece_and_marks_only_the_ranges() {
+        let text = "<b>dark</b> fibre & \"more\"";
+        let fibre = text.find("fibre").expect("fibre");
+        assert_eq!(
+            marked(text, std::slice::from_ref(&(fibre..fibre + 5))),
+            "&lt;b&gt;dark&lt;/b&gt; <mark>fibre</mark> &amp; &quot;more&quot;"
+        );
+        // Overlapping, reversed, out-of-range and mid-character ranges are ignored.
+        let (start, end) = (3, 2);
+        assert_eq!(marked("å b", &[1..2, start..end, 9..12]), "å b");
+        assert_eq!(
+            marked("ab cd", &[3..5, 0..2, 1..4]),
+            "<mark>ab</mark> <mark>cd</mark>"
+        );
+    }
+
+    #[test]
+    fn queries_are_cut_and_lose_field_syntax() {
+        assert_eq!(clean_query("  SDG 11: cities \u{0} "), "SDG 11  cities");
+        assert_eq!(clean_query(&"x".repeat(1000)).len(), MAX_QUERY_CHARS);
+        assert_eq!(
+            clean_query(&"å".repeat(1000)).chars().count(),
+            MAX_QUERY_CHARS
+        );
+    }
+
+    #[test]
+    fn openings_are_cut_at_a_space() {
+        assert_eq!(opening("short text", 50), "short text");
+        assert_eq!(opening("one two three four", 12), "one two …");
+    }
 }
