@@ -372,3 +372,23 @@ fn json_pages_through_the_hits() {
     let (_, html) = page(&server, "/search?q=Stockholm&lang=en");
     assert!(html.contains("href=\"/search?q=Stockholm&lang=en&page=2\""));
 }
+
+#[test]
+fn a_misspelt_query_gets_near_matches_marked_as_such() {
+    let server = start();
+    let results = hits(&server, "stokab fiber netwrk", "en");
+    assert_eq!(results["approximate"], true, "{results}");
+    assert_eq!(
+        first_iri(&results),
+        "https://w3id.org/citykg/id/practice/stockholm-stokab-dark-fibre"
+    );
+    let (status, html) = page(&server, "/search?q=stokab+fiber+netwrk&lang=sv");
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Inget innehåller alla orden"),
+        "the page says so"
+    );
+    let (status, html) = page(&server, "/search?q=zzzzqqqqxxxx&lang=en");
+    assert_eq!(status, 200);
+    assert!(html.contains("Nothing matches your search."));
+}
