@@ -56,6 +56,9 @@ fn pages_load_in_chromium_without_console_messages() {
             "/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%2010",
         ),
         ("not-found", "/id/practice/nothing-here"),
+        ("search", "/search?q=fibre&lang=en"),
+        ("search-sv", "/search?q=tr%C3%A4ngselskatt&lang=sv"),
+        ("not-found-suggestions", "/id/practice/stokholm-fibre"),
     ] {
         let profile = tempfile::tempdir().expect("profile dir");
         let shot = shots.join(format!("{name}.png"));
