@@ -521,6 +521,24 @@ mod tests {
     }
 
     #[test]
+    fn a_search_during_a_rebuild_answers_from_the_current_build() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = Backend::in_memory().expect("backend");
+        add_practice(&backend, "x-quokka-lanes", "Quokka lanes");
+        let index = SearchIndex::open(dir.path(), &backend).expect("open");
+        add_practice(&backend, "x-wombat-walks", "Wombat walks");
+        let busy = index.rebuilding.lock().expect("lock");
+        // Another thread is rebuilding: a search does not wait for it.
+        assert!(!index.refresh_unless_busy(&backend).expect("no wait"));
+        let found = index.search("quokka", 0, 10, Group::En).expect("search");
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(index.len(), 1);
+        drop(busy);
+        assert!(index.refresh_unless_busy(&backend).expect("rebuilt"));
+        assert_eq!(index.len(), 2);
+    }
+
+    #[test]
     fn hostile_and_odd_queries_never_fail() {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = Backend::in_memory().expect("backend");
