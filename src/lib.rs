@@ -5,6 +5,7 @@ pub mod cli; // the CLI verbs other than `serve`: query, load, dump
 pub mod error; // the library's error type
 pub mod ingest; // parse and SHACL-validate incoming data
 pub mod queries; // the catalogue of research queries in `queries/`
+pub mod search; // full-text search: the tantivy index built from SPARQL, rebuilt per data version
 pub mod sparql; // SPARQL execution: formats, cancellation, streaming, federation
 pub mod store; // the Backend seam over the on-disk Oxigraph store, and the bundled data
 pub mod vocab; // IRIs of the ontology terms and graphs used in code

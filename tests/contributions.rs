@@ -701,6 +701,14 @@ fn a_steward_uploads_a_csv_through_the_page() {
         city.contains("Smart benches (steward test)")
             && city.contains("Bike counters (steward test)")
     );
+    // Search finds the new practices at once.
+    let hits: Value = client()
+        .get(server.url("/search?q=smart%20benches&format=json"))
+        .send()
+        .expect("search")
+        .json()
+        .expect("JSON");
+    assert!(hits.to_string().contains("practice/helsinki-smart-benches"), "{hits}");
     // The CSV replaced Helsinki's practices but kept its strategy and goals.
     assert!(!city.contains("Helsinki Region Infoshare"));
     assert!(city.contains("Most Functional City"), "the strategy stays");

@@ -156,6 +156,18 @@ impl Backend {
             .collect())
     }
 
+    /// Applies a SPARQL update without moving the data version on (unit tests only).
+    #[cfg(test)]
+    pub(crate) fn update_without_new_version(&self, update: &str) -> Result<()> {
+        SparqlEvaluator::new()
+            .without_default_http_service_handler()
+            .parse_update(update)
+            .map_err(|e| Error::Syntax(format!("invalid SPARQL update: {e}")))?
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))
+    }
+
     /// Replaces the content of `graph` with `turtle`, in one transaction, without moving the data
     /// version on (for data computed from the data, such as the derived graph).
     pub(crate) fn replace_graph_keep_version(&self, graph: &NamedNode, turtle: &str) -> Result<()> {

@@ -132,6 +132,14 @@ fn report_response(
     json_response(status, body)
 }
 
+/// Brings the search index to the new data version, so search shows a contribution at once. The
+/// contribution itself has landed either way; a failure here is logged and retried by the next search.
+fn refresh_search(state: &SharedState) {
+    if let Err(e) = state.search.ensure_fresh(&state.backend) {
+        tracing::warn!("the search index was not refreshed after a contribution: {e}");
+    }
+}
+
 async fn run<T: Send + 'static>(
     work: impl FnOnce() -> crate::error::Result<T> + Send + 'static,
 ) -> crate::error::Result<T> {
@@ -205,9 +213,13 @@ pub async fn submit(
         let state = state.clone();
         let city = city.clone();
         run(move || {
-            state
+            let outcome = state
                 .contributions
-                .submit(&city, "request body", &body, format, &who, dry_run)
+                .submit(&city, "request body", &body, format, &who, dry_run)?;
+            if matches!(outcome, Outcome::Accepted { .. }) {
+                refresh_search(&state);
+            }
+            Ok(outcome)
         })
         .await
     };
@@ -271,7 +283,12 @@ pub async fn retract(
     let result = {
         let state = state.clone();
         let city = city.clone();
-        run(move || state.contributions.retract(&city, &who)).await
+        run(move || {
+            let version = state.contributions.retract(&city, &who)?;
+            refresh_search(&state);
+            Ok(version)
+        })
+        .await
     };
     match result {
         Ok(version) => json_response(
@@ -594,9 +611,13 @@ pub async fn upload(
         let state = state.clone();
         let city = city.clone();
         run(move || {
-            state
+            let outcome = state
                 .contributions
-                .submit(&city, &origin, &body, format, &who, dry_run)
+                .submit(&city, &origin, &body, format, &who, dry_run)?;
+            if matches!(outcome, Outcome::Accepted { .. }) {
+                refresh_search(&state);
+            }
+            Ok(outcome)
         })
         .await
     };

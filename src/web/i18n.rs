@@ -234,6 +234,38 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("property", "Property", "Egenskap"),
     ("rule", "Rule", "Regel"),
     ("versions", "Versions", "Versioner"),
+    (
+        "search_help",
+        "Searches names, labels and descriptions in English, Swedish and the cities' other languages. Every word must match; put a phrase in quotes.",
+        "Söker i namn, etiketter och beskrivningar på engelska, svenska och städernas andra språk. Alla ord måste finnas med; sätt en fras inom citattecken.",
+    ),
+    ("results", "results", "träffar"),
+    ("of", "of", "av"),
+    (
+        "no_results",
+        "Nothing matches your search.",
+        "Inget matchar din sökning.",
+    ),
+    (
+        "near_matches",
+        "Nothing has every word; these are near matches.",
+        "Inget innehåller alla orden; här är liknande träffar.",
+    ),
+    (
+        "suggestions",
+        "Perhaps you were looking for",
+        "Letade du kanske efter",
+    ),
+    ("previous", "Previous", "Föregående"),
+    ("next", "Next", "Nästa"),
+    ("kind_practice", "Practice", "Praktik"),
+    ("kind_city", "City", "Stad"),
+    ("kind_goal", "Strategy goal", "Strategimål"),
+    ("kind_theme", "Theme", "Tema"),
+    ("kind_organisation", "Organisation", "Organisation"),
+    ("kind_strategy", "Strategy", "Strategi"),
+    ("kind_source", "Source", "Källa"),
+    ("kind_sdg", "UN goal", "Globalt mål"),
 ];
 
 /// The interface strings in one language, for templates (`t.cities` etc.).

@@ -13,6 +13,7 @@ mod pages;
 mod protocol;
 mod resource;
 mod runner;
+mod search;
 pub mod views;
 
 use crate::error::{Error, Result};
@@ -81,6 +82,8 @@ pub struct AppState {
     pub contributions: crate::ingest::contribution::Contributions,
     pub tokens: crate::ingest::tokens::TokenStore,
     pub max_upload_bytes: usize,
+    /// The full-text index in `{data_dir}/search-index/`.
+    pub search: crate::search::SearchIndex,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -109,6 +112,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     let bundle = Bundle::discover(&config.bundle_dir)?;
     let outcome = bundle.ensure_loaded(&backend)?;
     crate::store::derived::ensure_fresh(&backend)?;
+    let search = crate::search::SearchIndex::open(&config.data_dir, &backend)?;
     let mut allowed = Vec::new();
     for url in &config.federate_allow {
         allowed.push(oxigraph::model::NamedNode::new(url).map_err(|e| {
@@ -141,6 +145,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         tokens: crate::ingest::tokens::TokenStore::new(&config.data_dir),
         max_upload_bytes: usize::try_from(config.max_upload_mb.saturating_mul(1024 * 1024))
             .unwrap_or(usize::MAX),
+        search,
     };
     Ok((Arc::new(state), outcome))
 }
@@ -181,6 +186,7 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/queries", get(pages::queries))
         .route("/compare", get(compare::page))
+        .route("/search", get(search::page))
         .route("/ontology", get(ontology::page))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))

@@ -36,6 +36,12 @@ pub fn templates() -> Result<Environment<'static>> {
         ("goal.html", include_str!("templates/goal.html")),
         ("practice.html", include_str!("templates/practice.html")),
         ("sdg.html", include_str!("templates/sdg.html")),
+        ("search.html", include_str!("templates/search.html")),
+        (
+            "search_form.html",
+            include_str!("templates/search_form.html"),
+        ),
+        ("hits.html", include_str!("templates/hits.html")),
     ] {
         env.add_template(name, source)
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;

@@ -26,11 +26,17 @@ fn valid_slug(slug: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-pub fn not_found(state: &SharedState, path: &str, page: &PageCtx) -> Response {
+/// The HTML 404, with search suggestions for the words of the path's last segment.
+pub async fn not_found(state: &SharedState, path: &str, page: &PageCtx) -> Response {
+    let hits = super::search::suggestions(state, path, page.lang).await;
     render(
         state,
         "not_found.html",
-        context! { path => path },
+        context! {
+            path => path,
+            hits => minijinja::Value::from(minijinja::value::Serde(&hits)),
+            words => super::search::slug_words(path),
+        },
         StatusCode::NOT_FOUND,
         page,
     )
@@ -135,7 +141,7 @@ pub async fn sdg_page(
         .then(|| NamedNode::new(format!("http://metadata.un.org/sdg/{number}")).ok())
         .flatten()
     else {
-        return not_found(&state, &path, &page);
+        return not_found(&state, &path, &page).await;
     };
     let lang = page.lang;
     let work_state = state.clone();
@@ -155,7 +161,7 @@ pub async fn sdg_page(
             StatusCode::OK,
             &page,
         ),
-        Ok(None) => not_found(&state, &path, &page),
+        Ok(None) => not_found(&state, &path, &page).await,
         Err(e) => super::runner::error_response(&e, state.query_timeout.as_secs()),
     }
 }
@@ -188,10 +194,10 @@ pub async fn resource(
     let path = format!("/id/{kind}/{slug}");
     let page = PageCtx::new(&path, raw.as_deref(), &headers);
     if !KINDS.contains(&kind.as_str()) || !valid_slug(&slug) {
-        return not_found(&state, &path, &page);
+        return not_found(&state, &path, &page).await;
     }
     let Ok(iri) = NamedNode::new(format!("{}id/{kind}/{slug}", state.base_iri)) else {
-        return not_found(&state, &path, &page);
+        return not_found(&state, &path, &page).await;
     };
     let params = Params::from_query_string(raw.as_deref());
     let html = match params.format.as_deref() {
@@ -218,7 +224,7 @@ pub async fn resource(
         Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
     };
     if outgoing.is_empty() {
-        return not_found(&state, &path, &page);
+        return not_found(&state, &path, &page).await;
     }
     if !html {
         let forced = match params.format.as_deref() {
@@ -295,5 +301,5 @@ pub async fn fallback(
     headers: HeaderMap,
 ) -> Response {
     let page = PageCtx::new(uri.path(), uri.query(), &headers);
-    not_found(&state, uri.path(), &page)
+    not_found(&state, uri.path(), &page).await
 }

@@ -1,0 +1,239 @@
+//! Builds the search index from SPARQL over the Backend seam: one document per practice, city,
+//! strategy, goal, theme, organisation, source and SDG, with its names and texts in every language.
+
+use super::{Fields, Group, Kind, Live, VERSION_FILE, schema, search_error};
+use crate::error::{Error, Result};
+use crate::store::Backend;
+use oxigraph::model::Term;
+use std::collections::BTreeMap;
+use std::path::Path;
+use tantivy::{Index, TantivyDocument};
+
+const PREFIXES: &str = "PREFIX ckg: <https://w3id.org/citykg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+";
+
+/// Properties whose literals name a resource, best first (the order of `web::labels`, then
+/// alternative names and notations).
+const NAME_PROPERTIES: [&str; 9] = [
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "https://schema.org/name",
+    "http://purl.org/dc/terms/title",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://xmlns.com/foaf/0.1/name",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+    "https://schema.org/alternateName",
+    "http://purl.org/dc/terms/alternative",
+    "http://www.w3.org/2004/02/skos/core#notation",
+];
+
+/// Properties whose literals describe a resource.
+const TEXT_PROPERTIES: [&str; 8] = [
+    "http://purl.org/dc/terms/description",
+    "https://schema.org/description",
+    "http://purl.org/dc/terms/abstract",
+    "http://www.w3.org/2004/02/skos/core#definition",
+    "http://www.w3.org/2004/02/skos/core#scopeNote",
+    "http://www.w3.org/2004/02/skos/core#note",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+    "http://purl.org/dc/terms/publisher",
+];
+
+/// Everything indexed about one resource.
+#[derive(Default)]
+struct Doc {
+    kind: Option<Kind>,
+    cities: Vec<String>,
+    /// (language group, property rank, text)
+    names: Vec<(Group, usize, String)>,
+    texts: Vec<(Group, usize, String)>,
+}
+
+fn iri_of(term: &Option<Term>) -> Option<&str> {
+    match term {
+        Some(Term::NamedNode(n)) => Some(n.as_str()),
+        _ => None,
+    }
+}
+
+/// Reads the resources and their texts through SPARQL.
+fn read(backend: &Backend) -> Result<BTreeMap<String, Doc>> {
+    let mut docs: BTreeMap<String, Doc> = BTreeMap::new();
+    let rows = backend.select(&format!(
+        "{PREFIXES}SELECT ?s ?kind WHERE {{
+           {{ VALUES (?class ?kind) {{
+                (ckg:Practice \"practice\") (ckg:City \"city\") (ckg:StrategyGoal \"goal\")
+                (ckg:Theme \"theme\") (<http://www.w3.org/ns/org#Organization> \"organisation\")
+                (ckg:Strategy \"strategy\") (ckg:Source \"source\") }}
+              ?s a ?class }}
+           UNION {{ ?s skos:inScheme <http://metadata.un.org/sdg> BIND(\"sdg\" AS ?kind) }}
+         }}"
+    ))?;
+    for row in &rows {
+        let (Some(iri), Some(Some(Term::Literal(kind)))) = (iri_of(&row[0]), row.get(1)) else {
+            continue;
+        };
+        let Some(kind) = Kind::from_code(kind.value()) else {
+            continue;
+        };
+        let doc = docs.entry(iri.to_owned()).or_default();
+        // A resource of two kinds counts as the first in `Kind::ALL` (a practice before a source).
+        let rank = |k: Kind| Kind::ALL.iter().position(|x| *x == k);
+        if doc.kind.is_none_or(|old| rank(kind) < rank(old)) {
+            doc.kind = Some(kind);
+        }
+    }
+    for row in backend.select(&format!(
+        "{PREFIXES}SELECT DISTINCT ?s ?city WHERE {{
+           {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme ?scheme . ?scheme ckg:city ?city }}
+         }} ORDER BY ?s ?city"
+    ))? {
+        if let (Some(iri), Some(city)) = (iri_of(&row[0]), iri_of(&row[1]))
+            && let Some(doc) = docs.get_mut(iri)
+            && !doc.cities.iter().any(|c| c == city)
+        {
+            doc.cities.push(city.to_owned());
+        }
+    }
+    let properties: String = NAME_PROPERTIES
+        .iter()
+        .chain(TEXT_PROPERTIES.iter())
+        .map(|p| format!("<{p}> "))
+        .collect();
+    for row in backend.select(&format!(
+        "SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
+    ))? {
+        let (Some(iri), Some(property), Some(Some(Term::Literal(literal)))) =
+            (iri_of(&row[0]), iri_of(&row[1]), row.get(2))
+        else {
+            continue;
+        };
+        let Some(doc) = docs.get_mut(iri) else {
+            continue;
+        };
+        let text = literal.value().trim();
+        if text.is_empty() {
+            continue;
+        }
+        let group = Group::of_tag(literal.language().unwrap_or(""));
+        if let Some(rank) = NAME_PROPERTIES.iter().position(|p| *p == property) {
+            doc.names.push((group, rank, text.to_owned()));
+        } else if let Some(rank) = TEXT_PROPERTIES.iter().position(|p| *p == property) {
+            doc.texts.push((group, rank, text.to_owned()));
+        }
+    }
+    Ok(docs)
+}
+
+/// The words of an IRI's last segment (`…/practice/stockholm-stokab-dark-fibre`).
+fn slug_words(iri: &str) -> String {
+    iri.trim_end_matches('/')
+        .rsplit(['/', '#'])
+        .next()
+        .unwrap_or("")
+        .replace(['-', '_'], " ")
+}
+
+/// The values of one language group, best property first, without repeats, joined by `separator`.
+fn joined(values: &[(Group, usize, String)], group: Group, separator: &str) -> String {
+    let mut picked: Vec<&(Group, usize, String)> =
+        values.iter().filter(|(g, _, _)| *g == group).collect();
+    picked.sort_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
+    let mut seen: Vec<&str> = Vec::new();
+    for (_, _, text) in picked {
+        if !seen.contains(&text.as_str()) {
+            seen.push(text);
+        }
+    }
+    seen.join(separator)
+}
+
+fn document(fields: &Fields, iri: &str, kind: Kind, doc: &Doc) -> TantivyDocument {
+    let mut out = TantivyDocument::default();
+    out.add_text(fields.iri, iri);
+    out.add_text(fields.kind, kind.code());
+    for city in &doc.cities {
+        out.add_text(fields.city, city);
+    }
+    out.add_text(fields.slug, slug_words(iri));
+    for (_, _, name) in &doc.names {
+        out.add_text(fields.name_all, name);
+    }
+    for (_, _, text) in &doc.texts {
+        out.add_text(fields.text_all, text);
+    }
+    for group in Group::ALL {
+        let names = joined(&doc.names, group, " · ");
+        if !names.is_empty() {
+            out.add_text(fields.name(group), names);
+        }
+        let texts = joined(&doc.texts, group, "\n");
+        if !texts.is_empty() {
+            out.add_text(fields.text(group), texts);
+        }
+    }
+    out
+}
+
+/// Builds a new index for `version` in a fresh directory under `root` and opens it.
+pub(super) fn build(root: &Path, backend: &Backend, version: &str) -> Result<Live> {
+    let docs = read(backend)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let safe_version: String = version
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
+    let dir = root.join(format!("build-{safe_version}-{nanos:x}"));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(dir.display(), e))?;
+    let (schema, fields) = schema();
+    let index = Index::create_in_dir(&dir, schema).map_err(|e| search_error("create", e))?;
+    super::register_tokenizers(&index);
+    let mut writer = index
+        .writer_with_num_threads::<TantivyDocument>(1, 30_000_000)
+        .map_err(|e| search_error("writer", e))?;
+    for (iri, doc) in &docs {
+        let Some(kind) = doc.kind else { continue };
+        writer
+            .add_document(document(&fields, iri, kind, doc))
+            .map_err(|e| search_error("add document", e))?;
+    }
+    writer.commit().map_err(|e| search_error("commit", e))?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| search_error("merge", e))?;
+    // The version file is written last: a directory without it is an unfinished build.
+    let version_file = dir.join(VERSION_FILE);
+    std::fs::write(&version_file, version).map_err(|e| Error::io(version_file.display(), e))?;
+    Live::ready(index, version.to_owned(), &dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_words_come_from_the_last_segment() {
+        assert_eq!(
+            slug_words("https://w3id.org/citykg/id/practice/stockholm-stokab-dark-fibre"),
+            "stockholm stokab dark fibre"
+        );
+        assert_eq!(slug_words("http://metadata.un.org/sdg/11.2"), "11.2");
+    }
+
+    #[test]
+    fn values_are_joined_best_property_first_without_repeats() {
+        let values = vec![
+            (Group::En, 5, "alt".to_owned()),
+            (Group::En, 0, "Main".to_owned()),
+            (Group::Sv, 0, "Huvud".to_owned()),
+            (Group::En, 1, "Main".to_owned()),
+        ];
+        assert_eq!(joined(&values, Group::En, " · "), "Main · alt");
+        assert_eq!(joined(&values, Group::Sv, " · "), "Huvud");
+        assert_eq!(joined(&values, Group::Other, " · "), "");
+    }
+}
