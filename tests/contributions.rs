@@ -708,7 +708,10 @@ fn a_steward_uploads_a_csv_through_the_page() {
         .expect("search")
         .json()
         .expect("JSON");
-    assert!(hits.to_string().contains("practice/helsinki-smart-benches"), "{hits}");
+    assert!(
+        hits.to_string().contains("practice/helsinki-smart-benches"),
+        "{hits}"
+    );
     // The CSV replaced Helsinki's practices but kept its strategy and goals.
     assert!(!city.contains("Helsinki Region Infoshare"));
     assert!(city.contains("Most Functional City"), "the strategy stays");

@@ -56,25 +56,28 @@ fn authorize(
     state: &SharedState,
     token: Option<&str>,
     city: &str,
-) -> Result<TokenRecord, Response> {
+) -> Result<TokenRecord, Box<Response>> {
     let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
-        return Err(unauthorized(
+        return Err(Box::new(unauthorized(
             "A contributor token is required: send it as Authorization: Bearer <token>. A citykg operator issues one per city with `citykg token add --city <city>`.",
-        ));
+        )));
     };
     match state.tokens.check(token) {
         Ok(Check::Valid(record)) if record.city == city => Ok(record),
-        Ok(Check::Valid(record)) => Err(problem(
+        Ok(Check::Valid(record)) => Err(Box::new(problem(
             StatusCode::FORBIDDEN,
             format!(
                 "This token writes the data of {}, not of {city}.",
                 record.city
             ),
-        )),
-        Ok(Check::Invalid) => Err(unauthorized(
+        ))),
+        Ok(Check::Invalid) => Err(Box::new(unauthorized(
             "The token is not valid (unknown, mistyped or revoked).",
-        )),
-        Err(e) => Err(problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        ))),
+        Err(e) => Err(Box::new(problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            e.to_string(),
+        ))),
     }
 }
 
@@ -174,7 +177,7 @@ pub async fn submit(
     let headers = request.headers().clone();
     let record = match authorize(&state, bearer(&headers), &city) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let pairs = query_pairs(raw.as_deref());
     let dry_run = method == axum::http::Method::POST
@@ -213,9 +216,10 @@ pub async fn submit(
         let state = state.clone();
         let city = city.clone();
         run(move || {
-            let outcome = state
-                .contributions
-                .submit(&city, "request body", &body, format, &who, dry_run)?;
+            let outcome =
+                state
+                    .contributions
+                    .submit(&city, "request body", &body, format, &who, dry_run)?;
             if matches!(outcome, Outcome::Accepted { .. }) {
                 refresh_search(&state);
             }
@@ -274,7 +278,7 @@ pub async fn retract(
 ) -> Response {
     let record = match authorize(&state, bearer(&headers), &city) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let who = Contributor {
         token_id: Some(record.id),
