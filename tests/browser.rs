@@ -57,6 +57,7 @@ fn pages_load_in_chromium_without_console_messages() {
         ),
         ("not-found", "/id/practice/nothing-here"),
         ("contribute", "/contribute?lang=sv"),
+        ("theme", "/id/theme/mobility?lang=sv"),
         ("search", "/search?q=fibre&lang=en"),
         ("search-sv", "/search?q=tr%C3%A4ngselskatt&lang=sv"),
         ("not-found-suggestions", "/id/practice/stokholm-fibre"),

@@ -302,3 +302,66 @@ fn compare_puts_cities_side_by_side() {
     // The form works without JavaScript: it is a plain GET form.
     assert!(html.contains("<form method=\"get\" action=\"/compare\">"));
 }
+
+/// Theme, organisation, strategy, source and outcome pages list what links to them, by city.
+#[test]
+fn linked_resources_are_grouped_by_city() {
+    let server = start();
+    let html = |path: &str| {
+        let response = client()
+            .get(server.url(path))
+            .header("Accept", "text/html")
+            .send()
+            .expect("page");
+        assert_eq!(response.status(), 200, "{path}");
+        response.text().expect("html")
+    };
+    let section = |page: &str| {
+        page.split("<section>")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or("")
+            .to_owned()
+    };
+    // A theme: practices of several cities, each under its city.
+    let theme = section(&html("/id/theme/mobility?lang=sv"));
+    assert!(theme.contains("Kopplat hit, per stad") && theme.contains("Praktiker inom temat"));
+    for city in ["stockholm", "copenhagen", "helsinki"] {
+        assert!(
+            theme.contains(&format!("city&#x2f;{city}?lang=sv")),
+            "{city} in {theme}"
+        );
+    }
+    let stockholm = theme
+        .split("city&#x2f;stockholm?lang=sv")
+        .nth(1)
+        .expect("Stockholm group");
+    let stockholm = stockholm.split("class=\"card\"").next().unwrap_or("");
+    assert!(
+        stockholm.contains("stockholm-congestion-tax"),
+        "{stockholm}"
+    );
+    // An organisation, a strategy, a source and an outcome.
+    let org = section(&html("/id/org/kth?lang=en"));
+    assert!(org.contains("Practices with this partner") && org.contains("Stockholm"));
+    let strategy = section(&html("/id/strategy/stockholm-smart-connected-city?lang=en"));
+    assert!(
+        strategy.contains("Goals of this strategy")
+            && strategy.contains("Ecologically sustainable")
+    );
+    let source = section(&html(
+        "/id/source/ec-europa-eu-digital-single-market-en-content-ab-stokab-stockholm?lang=en",
+    ));
+    assert!(
+        source.contains("Based on this source")
+            && source.contains("Stokab open dark-fibre network")
+    );
+    assert!(
+        source.contains("Length of cable in the network"),
+        "outcomes show their indicator"
+    );
+    let outcome = section(&html(
+        "/id/outcome/stockholm-stokab-dark-fibre-cable-km-ec?lang=en",
+    ));
+    assert!(outcome.contains("Stokab open dark-fibre network"));
+}

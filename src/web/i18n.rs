@@ -190,6 +190,31 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("relations", "Relations", "Relationer"),
     ("domain", "Domain", "Domän"),
     ("range", "Range", "Värdemängd"),
+    (
+        "rel_subject",
+        "Practices on this theme",
+        "Praktiker inom temat",
+    ),
+    (
+        "rel_partner",
+        "Practices with this partner",
+        "Praktiker med denna partner",
+    ),
+    (
+        "rel_source",
+        "Based on this source",
+        "Bygger på denna källa",
+    ),
+    ("rel_publisher", "Published by", "Utgivna av"),
+    ("rel_scheme", "Goals of this strategy", "Mål i strategin"),
+    ("rel_outcome", "Practice", "Praktik"),
+    ("rel_serves", "Serving it", "Bidrar till det"),
+    (
+        "linked_by_city",
+        "Linked to it, by city",
+        "Kopplat hit, per stad",
+    ),
+    ("no_city", "Not tied to a city", "Utan stad"),
     ("contribute", "Contribute data", "Bidra med data"),
     (
         "contribute_intro",

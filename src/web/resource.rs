@@ -173,12 +173,6 @@ struct PropertyRow {
 }
 
 #[derive(Serialize)]
-struct IncomingRow {
-    subject: Cell,
-    property: Cell,
-}
-
-#[derive(Serialize)]
 struct FormatLink {
     label: &'static str,
     href: String,
@@ -213,13 +207,10 @@ pub async fn resource(
         let outgoing = work_state.backend.select(&format!(
             "SELECT ?p ?o WHERE {{ {subject} ?p ?o }} ORDER BY ?p ?o"
         ))?;
-        let incoming = work_state.backend.select(&format!(
-            "SELECT ?s ?p WHERE {{ ?s ?p {subject} }} ORDER BY ?p ?s LIMIT 500"
-        ))?;
-        Ok((outgoing, incoming))
+        Ok(outgoing)
     })
     .await;
-    let (outgoing, incoming) = match facts {
+    let outgoing = match facts {
         Ok(f) => f,
         Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
     };
@@ -250,6 +241,19 @@ pub async fn resource(
     if let Some(response) = specific_page(&state, &kind, &iri, &path, &page).await {
         return response;
     }
+    let linked = {
+        let work_state = state.clone();
+        let subject = iri.clone();
+        let lang = page.lang;
+        run_blocking(&state, move |_| {
+            views::linked(&work_state.backend, &work_state.base_iri, &subject, lang)
+        })
+        .await
+    };
+    let linked = match linked {
+        Ok(v) => v,
+        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
+    };
     let base = state.base_iri.clone();
     let mut label = compact(iri.as_str());
     let mut properties = Vec::new();
@@ -267,25 +271,15 @@ pub async fn resource(
             });
         }
     }
-    let incoming: Vec<IncomingRow> = incoming
-        .iter()
-        .filter_map(|row| match (row.first(), row.get(1)) {
-            (Some(Some(s)), Some(Some(p))) => Some(IncomingRow {
-                subject: cell(s, &base),
-                property: cell(p, &base),
-            }),
-            _ => None,
-        })
-        .collect();
     let formats = format_links(&path);
     render(
         &state,
         "resource.html",
         context! {
-            label => label,
+            label => if linked.label == compact(iri.as_str()) { label } else { linked.label.clone() },
             iri => iri.as_str(),
             properties => minijinja::Value::from(minijinja::value::Serde(&properties)),
-            incoming => minijinja::Value::from(minijinja::value::Serde(&incoming)),
+            groups => minijinja::Value::from(minijinja::value::Serde(&linked.groups)),
             formats => minijinja::Value::from(minijinja::value::Serde(&formats)),
             query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
         },

@@ -1020,3 +1020,116 @@ pub fn sdg(
         goals: goal_links,
     }))
 }
+
+/// Resources that point at one resource through one property.
+#[derive(Serialize, Debug)]
+pub struct Relation {
+    pub name: String,
+    pub items: Vec<Link>,
+}
+
+/// What points at a resource from one city (or from no city: `heading` is None).
+#[derive(Serialize, Debug)]
+pub struct CityLinks {
+    pub heading: Option<Link>,
+    pub relations: Vec<Relation>,
+}
+
+/// The label of a resource and everything linked to it, grouped by city: for theme,
+/// organisation, strategy, source and outcome pages.
+#[derive(Serialize, Debug)]
+pub struct LinkedView {
+    pub label: String,
+    pub groups: Vec<CityLinks>,
+}
+
+/// The interface-string key naming a property as seen from its object.
+fn relation_key(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "http://purl.org/dc/terms/subject" => "rel_subject",
+        "https://w3id.org/citykg/ontology#partner" => "rel_partner",
+        "http://www.w3.org/ns/prov#wasDerivedFrom" => "rel_source",
+        "http://purl.org/dc/terms/publisher" => "rel_publisher",
+        "http://www.w3.org/2004/02/skos/core#inScheme" => "rel_scheme",
+        "https://w3id.org/citykg/ontology#outcome" => "rel_outcome",
+        "https://w3id.org/citykg/ontology#servesGoal" => "rel_serves",
+        _ => return None,
+    })
+}
+
+/// Everything that links to `iri`, grouped by the city it belongs to (a practice's or
+/// strategy's `ckg:city`, a goal's strategy's city, an outcome's practice's city).
+pub fn linked(
+    backend: &Backend,
+    base_iri: &str,
+    iri: &NamedNode,
+    lang: Lang,
+) -> Result<LinkedView> {
+    let incoming = rows(
+        backend,
+        &format!(
+            "SELECT DISTINCT ?s ?p ?city WHERE {{
+               ?s ?p {iri} FILTER(isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+               OPTIONAL {{ {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme/ckg:city ?city }}
+                          UNION {{ ?owner ckg:outcome ?s . ?owner ckg:city ?city }} }}
+             }} LIMIT 2000"
+        ),
+    )?;
+    let mut iris: BTreeSet<String> = BTreeSet::new();
+    iris.insert(iri.as_str().to_owned());
+    for row in &incoming {
+        iris.extend(row.iter().filter_map(text));
+    }
+    let linker = Linker::new(backend, base_iri, &iris, lang)?;
+    let strings = super::i18n::strings(lang);
+    // city (or "") → property → subjects
+    let mut grouped: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for row in &incoming {
+        let (Some(s), Some(p)) = (text(&row[0]), text(&row[1])) else {
+            continue;
+        };
+        // Contribution records and derived data are not the resource's links.
+        if s.starts_with(&format!("{base_iri}api/")) {
+            continue;
+        }
+        let city = text(&row[2]).unwrap_or_default();
+        grouped
+            .entry(city)
+            .or_default()
+            .entry(p)
+            .or_default()
+            .insert(s);
+    }
+    let mut groups: Vec<CityLinks> = grouped
+        .into_iter()
+        .map(|(city, relations)| {
+            let mut relations: Vec<Relation> = relations
+                .into_iter()
+                .map(|(p, subjects)| {
+                    let name = relation_key(&p)
+                        .and_then(|k| strings.get(k).map(|s| s.to_string()))
+                        .unwrap_or_else(|| linker.label(&p));
+                    let mut items: Vec<Link> = subjects.iter().map(|s| linker.link(s)).collect();
+                    items.sort();
+                    Relation { name, items }
+                })
+                .collect();
+            relations.sort_by(|a, b| a.name.cmp(&b.name));
+            CityLinks {
+                heading: (!city.is_empty()).then(|| linker.link(&city)),
+                relations,
+            }
+        })
+        .collect();
+    // Cities by name, then what belongs to no city.
+    groups.sort_by(|a, b| match (&a.heading, &b.heading) {
+        (Some(x), Some(y)) => x.text.cmp(&y.text),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    Ok(LinkedView {
+        label: linker.label(iri.as_str()),
+        groups,
+    })
+}
