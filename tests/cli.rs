@@ -1,4 +1,5 @@
-//! The `citykg` binary's verbs: load, query, dump, backup and --help.
+//! The `citykg` binary's verbs: load, query, dump, backup, token, validate, contribute,
+//! export-csv and --help.
 
 use std::process::Command;
 
@@ -8,7 +9,17 @@ fn citykg() -> Command {
 
 #[test]
 fn every_verb_has_help() {
-    for verb in ["serve", "query", "load", "dump", "backup"] {
+    for verb in [
+        "serve",
+        "query",
+        "load",
+        "dump",
+        "backup",
+        "validate",
+        "contribute",
+        "token",
+        "export-csv",
+    ] {
         let out = citykg().args([verb, "--help"]).output().expect("run");
         assert!(out.status.success(), "{verb} --help");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -158,4 +169,70 @@ fn a_syntax_error_in_a_query_is_reported() {
         .expect("query");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid SPARQL query"));
+}
+
+#[test]
+fn tokens_validate_contribute_and_export() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        citykg()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&store)
+            .output()
+            .expect("run")
+    };
+    // token add prints the token once, as its last line; list never shows it.
+    let out = run(&["token", "add", "--city", "helsinki"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let token = stdout.lines().last().expect("token line").to_owned();
+    assert!(token.starts_with("ckg_"), "{stdout}");
+    let id = token.split('_').nth(1).expect("id").to_owned();
+    let listed = String::from_utf8_lossy(&run(&["token", "list"]).stdout).into_owned();
+    assert!(listed.contains(&id) && listed.contains("helsinki") && listed.contains("active"));
+    assert!(!listed.contains(&token));
+    assert!(run(&["token", "revoke", &id]).status.success());
+    let listed = String::from_utf8_lossy(&run(&["token", "list"]).stdout).into_owned();
+    assert!(listed.contains("revoked"));
+
+    // validate: exit 0 for a valid file, 1 for another city's data.
+    let fixture = root.join("tests/fixtures/contrib/helsinki-small.ttl");
+    let validate = |city: &str| {
+        citykg()
+            .args(["validate", "--city", city])
+            .arg(&fixture)
+            .output()
+            .expect("validate")
+    };
+    assert!(validate("helsinki").status.success());
+    let out = validate("stockholm");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("problem(s) found"));
+
+    // contribute into the local store, then export the city's practices as CSV.
+    let out = citykg()
+        .args(["contribute", "--city", "helsinki", "--data-dir"])
+        .arg(&store)
+        .arg(&fixture)
+        .output()
+        .expect("contribute");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Stored as version 1 of helsinki"));
+    let out = run(&["export-csv", "--city", "helsinki"]);
+    assert!(out.status.success());
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("practice_id,"));
+    assert!(csv.contains("helsinki-region-infoshare-test"));
+    assert_eq!(
+        csv.lines().count(),
+        2,
+        "one practice after the contribution: {csv}"
+    );
 }
