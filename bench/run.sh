@@ -27,6 +27,7 @@ trap cleanup EXIT
 
 target/bench/release/citykg serve --data-dir "$work/citykg" --bind "127.0.0.1:$CITYKG_PORT" \
   --query-timeout 60 >"$work/citykg.log" 2>&1 &
+echo $! >"$work/citykg.pid"
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$CITYKG_PORT/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "http://127.0.0.1:$CITYKG_PORT/dump.nq" -o "$work/data.nq"
 "$OXIGRAPH" load --location "$work/oxigraph" --file "$work/data.nq" >/dev/null 2>&1
@@ -68,20 +69,51 @@ for name in lookup join aggregate; do
   done
 done
 
-# Pages (citykg only): latency of each page kind, and of the heaviest SPARQL query a page runs
-# (the goal page's ranked-peers lookup) sent alone to the endpoint, for the 3x target of the pages.
+# Pages (citykg only): p50/p99 of each page kind; then each page's heaviest SPARQL query (found
+# by running the pages once with query timing on, see bench/heaviest.py) sent alone to the
+# endpoint, for the target "page p99 <= 3 x its heaviest query alone".
+PAGES=("/?lang=en" "/id/city/stockholm?lang=en" "/id/goal/stockholm-ecologically-sustainable?lang=en"
+       "/id/practice/stockholm-congestion-tax?lang=en" "/sdg/11?lang=en" "/id/theme/mobility?lang=en"
+       "/id/org/kth?lang=en" "/compare?city=stockholm&city=helsinki&lang=en" "/search?q=fibre&lang=en"
+       "/contribute?lang=en")
+declare -A PAGE_P99
 echo
 echo "| page | conns | req/s | p50 | p99 |"
 echo "| --- | ---: | ---: | ---: | ---: |"
-for path in "/?lang=en" "/id/city/stockholm?lang=en" "/id/goal/stockholm-ecologically-sustainable?lang=en" \
-            "/id/practice/stockholm-congestion-tax?lang=en" "/sdg/11?lang=en" "/id/org/ibm"; do
+for path in "${PAGES[@]}"; do
   for c in 1 16; do
     out=$(wrk -t"$(( c < 2 ? 1 : 2 ))" -c"$c" -d"$DURATION" --latency -H 'Accept: text/html' "http://127.0.0.1:$CITYKG_PORT$path")
-    echo "| \`$path\` | $c | $(awk '/Requests\/sec/ {print $2}' <<<"$out") | $(awk '$1=="50%" {print $2}' <<<"$out") | $(awk '$1=="99%" {print $2}' <<<"$out") |"
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    PAGE_P99["$path $c"]=$p99
+    echo "| \`$path\` | $c | $(awk '/Requests\/sec/ {print $2}' <<<"$out") | $(awk '$1=="50%" {print $2}' <<<"$out") | $p99 |"
   done
 done
-heavy='PREFIX ckg: <https://w3id.org/citykg/ontology#> SELECT ?m ?p ?score ?k ?v WHERE { GRAPH <https://w3id.org/citykg/graph/derived> { ?m ckg:matchFor <https://w3id.org/citykg/id/goal/stockholm-ecologically-sustainable> ; ckg:matchedPractice ?p ; ckg:score ?score . OPTIONAL { ?m ?k ?v FILTER(?k IN (ckg:sharedTarget, ckg:sharedSdgGoal, ckg:sharedTheme)) } } }'
-for c in 1 16; do
-  read -r rps p50 p99 < <(measure "http://127.0.0.1:$CITYKG_PORT/sparql?query=$(encode "$heavy")" "$c")
-  echo "| goal page's peers query alone on /sparql | $c | $rps | $p50 | $p99 |"
+
+restart_citykg() { # extra env for the server
+  kill "$(cat "$work/citykg.pid")" 2>/dev/null || true
+  while kill -0 "$(cat "$work/citykg.pid")" 2>/dev/null; do sleep 0.1; done
+  env "$@" target/bench/release/citykg serve --data-dir "$work/citykg" --bind "127.0.0.1:$CITYKG_PORT" \
+    --query-timeout 60 >"$work/citykg.log" 2>&1 &
+  echo $! >"$work/citykg.pid"
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$CITYKG_PORT/healthz" >/dev/null && break; sleep 0.2; done
+}
+restart_citykg RUST_LOG=info,citykg::store=debug
+for path in "${PAGES[@]}"; do
+  curl -sf -o /dev/null -H 'Accept: text/html' "http://127.0.0.1:$CITYKG_PORT$path"
+  curl -sf -o /dev/null -H 'Accept: text/html' "http://127.0.0.1:$CITYKG_PORT$path"
 done
+cp "$work/citykg.log" "$work/probe.log"
+restart_citykg RUST_LOG=info
+ms() { python3 -c "import sys; v=sys.argv[1]; print(float(v[:-2])*1 if v.endswith('ms') else float(v[:-2])/1000 if v.endswith('us') else float(v[:-1])*1000)" "$1"; }
+echo
+echo "| page | conns | page p99 | heaviest query alone: p99 | ratio | heaviest query (first 80 characters) |"
+echo "| --- | ---: | ---: | ---: | ---: | --- |"
+while IFS=$'\t' read -r path _ query; do
+  [[ -z $query ]] && continue
+  for c in 1 16; do
+    read -r _ _ qp99 < <(measure "http://127.0.0.1:$CITYKG_PORT/sparql?query=$(encode "$query")" "$c")
+    page=${PAGE_P99["$path $c"]}
+    ratio=$(python3 -c "print(f'{$(ms "$page")/$(ms "$qp99"):.1f}')")
+    echo "| \`$path\` | $c | $page | $qp99 | $ratio | \`${query:0:80}\` |"
+  done
+done < <(python3 bench/heaviest.py "$work/probe.log" "${PAGES[@]}")

@@ -51,6 +51,14 @@ impl Backend {
     /// Runs a SPARQL query over the union of all named graphs and collects a SELECT result
     /// into rows of optional terms. For small internal queries; the endpoint streams instead.
     pub fn select(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
+        let started = std::time::Instant::now();
+        let rows = self.select_rows(query);
+        // RUST_LOG=citykg::store=debug shows every page query with its time (bench/README.md).
+        tracing::debug!(elapsed = ?started.elapsed(), query, "select");
+        rows
+    }
+
+    fn select_rows(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
         let mut prepared = SparqlEvaluator::new()
             .without_default_http_service_handler()
             .parse_query(query)
