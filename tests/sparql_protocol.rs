@@ -480,3 +480,43 @@ fn updates_are_off_without_a_token_file() {
     let count = select_json(&server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }");
     assert_ne!(column(&count, "n"), vec!["0"]);
 }
+
+/// A lookup (answered inline when small) whose answer is too large to hold falls back to the
+/// streaming path and still comes back whole.
+#[test]
+fn a_large_lookup_comes_back_whole() {
+    let tokens = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(tokens.path(), "big-token\n").expect("write");
+    let token_path = tokens.path().to_path_buf();
+    let server = start_with(move |c| c.update_token_file = Some(token_path));
+    let filler = "x".repeat(200);
+    let mut insert = String::from("INSERT DATA { GRAPH <https://w3id.org/citykg/graph/test> {\n");
+    for i in 0..3000 {
+        insert.push_str(&format!(
+            "<https://w3id.org/citykg/id/org/big> <https://example.org/p{i}> \"{filler} {i}\" .\n"
+        ));
+    }
+    insert.push_str("} }");
+    let r = client()
+        .post(server.url("/sparql"))
+        .header("Content-Type", "application/sparql-update")
+        .bearer_auth("big-token")
+        .body(insert)
+        .send()
+        .expect("update");
+    assert!(r.status().is_success());
+    for (query, expected) in [
+        (
+            "SELECT ?p ?o WHERE { <https://w3id.org/citykg/id/org/big> ?p ?o }",
+            3000,
+        ),
+        (
+            "SELECT ?p ?o WHERE { <https://w3id.org/citykg/id/org/big> ?p ?o } LIMIT 5",
+            5,
+        ),
+    ] {
+        let results = select_json(&server, query);
+        let rows = results["results"]["bindings"].as_array().map(Vec::len);
+        assert_eq!(rows, Some(expected), "{query}");
+    }
+}

@@ -52,6 +52,43 @@ impl QueryRequest {
         }
     }
 
+    /// True for a lookup: a SELECT (optionally DISTINCT, LIMIT/OFFSET) over one basic graph
+    /// pattern of at most four triple patterns that all start from a given subject IRI, without
+    /// a dataset. Its work is bounded by what the store says about those subjects.
+    pub fn is_lookup(&self) -> bool {
+        use spargebra::algebra::GraphPattern;
+        use spargebra::term::TermPattern;
+        if !self.default_graphs.is_empty() || !self.named_graphs.is_empty() {
+            return false;
+        }
+        let spargebra::Query::Select {
+            pattern, dataset, ..
+        } = &self.query
+        else {
+            return false;
+        };
+        if dataset.is_some() {
+            return false;
+        }
+        let mut pattern = pattern;
+        loop {
+            pattern = match pattern {
+                GraphPattern::Project { inner, .. }
+                | GraphPattern::Distinct { inner }
+                | GraphPattern::Reduced { inner }
+                | GraphPattern::Slice { inner, .. } => inner,
+                GraphPattern::Bgp { patterns } => {
+                    return !patterns.is_empty()
+                        && patterns.len() <= 4
+                        && patterns
+                            .iter()
+                            .all(|t| matches!(t.subject, TermPattern::NamedNode(_)));
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// Evaluates the query. Without a dataset in the query or the request, the default graph is
     /// the union of all named graphs. `token` stops the evaluation when cancelled.
     pub fn evaluate(
@@ -171,4 +208,32 @@ pub fn apply_update(
     backend.bump_data_version()?;
     crate::store::derived::ensure_fresh(backend)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_are_told_apart() {
+        let lookup = |q: &str| {
+            QueryRequest::parse(q, None)
+                .map(|r| r.is_lookup())
+                .unwrap_or(false)
+        };
+        assert!(lookup("SELECT ?p ?o WHERE { <http://a> ?p ?o }"));
+        assert!(lookup(
+            "SELECT DISTINCT ?o WHERE { <http://a> <http://p> ?o . <http://b> ?q ?o } LIMIT 3"
+        ));
+        assert!(!lookup("SELECT * WHERE { ?s ?p ?o }"));
+        assert!(!lookup("SELECT ?o WHERE { <http://a> ?p ?o . ?o ?q ?r }"));
+        assert!(!lookup("SELECT ?o WHERE { <http://a> ?p ?o } ORDER BY ?o"));
+        assert!(!lookup(
+            "SELECT (COUNT(*) AS ?n) WHERE { <http://a> ?p ?o }"
+        ));
+        assert!(!lookup(
+            "SELECT ?o FROM <http://g> WHERE { <http://a> ?p ?o }"
+        ));
+        assert!(!lookup("ASK { <http://a> ?p ?o }"));
+    }
 }

@@ -54,12 +54,18 @@ pub fn labels<'a>(
         .filter_map(|i| NamedNode::new(i).ok())
         .collect();
     let mut candidates: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
-    let properties: String = LABEL_PROPERTIES.iter().map(|p| format!("<{p}> ")).collect();
+    let properties: String = LABEL_PROPERTIES
+        .iter()
+        .map(|p| format!("<{p}>"))
+        .collect::<Vec<_>>()
+        .join(", ");
     for chunk in nodes.chunks(200) {
         // Every IRI is a validated NamedNode, written with its own escaping Display.
         let values: String = chunk.iter().map(|n| format!("{n} ")).collect();
         let rows = backend.select(&format!(
-            "SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {properties} }} ?x ?p ?l FILTER(isLiteral(?l)) }}"
+            // A FILTER on ?p, not a second VALUES: Oxigraph then looks each subject up instead of
+            // joining two VALUES tables with every triple (18 → 7 ms for 120 IRIs, bench/README.md).
+            "SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?l FILTER(?p IN ({properties}) && isLiteral(?l)) }}"
         ))?;
         for row in rows {
             if let (

@@ -279,6 +279,11 @@ pub async fn run_query(
         let page = pages::PageCtx::new("/sparql", Some(&query_string), &headers);
         return pages::query_page(&state, &params, Some(request), &page).await;
     }
+    if request.is_lookup()
+        && let Some(response) = super::runner::answer_inline(&state, &request, format)
+    {
+        return response;
+    }
     let backend = state.backend.clone();
     let federation = state.federation.clone();
     stream(

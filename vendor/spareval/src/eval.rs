@@ -415,7 +415,7 @@ type InternalTuplesIterator<'a, T> =
 pub struct SimpleEvaluator<'a, D: QueryableDataset<'a>> {
     dataset: EvalDataset<'a, D>,
     base_iri: Option<Arc<Iri<String>>>,
-    now: DateTime,
+    now: Rc<std::cell::OnceCell<DateTime>>,
     service_handler: Rc<ServiceHandlerRegistry>,
     custom_functions: Rc<CustomFunctionRegistry>,
     custom_aggregate_functions: Rc<CustomAggregateFunctionRegistry>,
@@ -438,7 +438,9 @@ impl<'a, D: QueryableDataset<'a>> SimpleEvaluator<'a, D> {
         Ok(Self {
             dataset: EvalDataset::new(dataset, dataset_spec, cancellation_token)?,
             base_iri,
-            now: DateTime::now(),
+            // citykg patch: the current time is read on the first NOW(), not for every query
+            // (DateTime::now() costs ~5 % of a sub-millisecond lookup); clones share it.
+            now: Rc::new(std::cell::OnceCell::new()),
             service_handler,
             custom_functions,
             custom_aggregate_functions,
@@ -2115,7 +2117,7 @@ impl<'a, D: QueryableDataset<'a>> Clone for SimpleEvaluator<'a, D> {
         Self {
             dataset: self.dataset.clone(),
             base_iri: self.base_iri.clone(),
-            now: self.now,
+            now: Rc::clone(&self.now),
             service_handler: Rc::clone(&self.service_handler),
             custom_functions: Rc::clone(&self.custom_functions),
             custom_aggregate_functions: Rc::clone(&self.custom_aggregate_functions),
@@ -2192,7 +2194,7 @@ impl<'a, D: QueryableDataset<'a>> ExpressionEvaluatorContext<'a>
     }
 
     fn now(&mut self) -> DateTime {
-        self.evaluator.now
+        *self.evaluator.now.get_or_init(DateTime::now)
     }
 
     fn base_iri(&mut self) -> Option<Arc<Iri<String>>> {
