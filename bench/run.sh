@@ -59,15 +59,26 @@ echo "Data: $quads quads (the bundled dataset). wrk, $DURATION per cell, $(nproc
 echo
 echo "| query | conns | citykg req/s | citykg p50 | citykg p99 | oxigraph req/s | oxigraph p50 | oxigraph p99 | ratio citykg/oxigraph |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for name in lookup join aggregate; do
+# ONLY=lookup (or join, aggregate) measures that query alone; ROUNDS=N repeats each cell N times,
+# alternating the servers, and prints the median ratio (single 10 s cells vary by ±10 % here).
+ROUNDS=${ROUNDS:-1}
+for name in ${ONLY:-lookup join aggregate}; do
   q=$(encode "${QUERIES[$name]}")
   for c in 1 16; do
-    read -r crps cp50 cp99 < <(measure "http://127.0.0.1:$CITYKG_PORT/sparql?query=$q" "$c")
-    read -r orps op50 op99 < <(measure "http://127.0.0.1:$OXIGRAPH_PORT/query?query=$q" "$c")
-    ratio=$(python3 -c "print(f'{float(\"$crps\")/float(\"$orps\"):.2f}')")
-    echo "| $name | $c | $crps | $cp50 | $cp99 | $orps | $op50 | $op99 | $ratio |"
+    ratios=()
+    for _ in $(seq 1 "$ROUNDS"); do
+      read -r crps cp50 cp99 < <(measure "http://127.0.0.1:$CITYKG_PORT/sparql?query=$q" "$c")
+      read -r orps op50 op99 < <(measure "http://127.0.0.1:$OXIGRAPH_PORT/query?query=$q" "$c")
+      ratio=$(python3 -c "print(f'{float(\"$crps\")/float(\"$orps\"):.2f}')")
+      ratios+=("$ratio")
+      echo "| $name | $c | $crps | $cp50 | $cp99 | $orps | $op50 | $op99 | $ratio |"
+    done
+    if ((ROUNDS > 1)); then
+      echo "| $name | $c | median of $ROUNDS ratios | | | | | | $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') |"
+    fi
   done
 done
+[[ -n ${ONLY:-} ]] && exit 0
 
 # Pages (citykg only): p50/p99 of each page kind; then each page's heaviest SPARQL query (found
 # by running the pages once with query timing on, see bench/heaviest.py) sent alone to the

@@ -22,11 +22,17 @@ struct Histogram {
     total: u64,
 }
 
-/// Counters shared by all requests.
+/// What is counted for one route.
+#[derive(Default)]
+struct RouteStats {
+    statuses: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
+/// Counters shared by all requests: one lock per request, no allocation once a route is known.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     cancelled: AtomicU64,
 }
 
@@ -41,19 +47,22 @@ impl Metrics {
     }
 
     fn record(&self, route: &str, status: u16, seconds: f64) {
-        if let Ok(mut requests) = self.requests.lock() {
-            *requests.entry((route.to_owned(), status)).or_default() += 1;
-        }
-        if let Ok(mut latency) = self.latency.lock() {
-            let histogram = latency.entry(route.to_owned()).or_default();
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                if seconds <= *bound {
-                    histogram.counts[i] += 1;
-                }
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_owned()).or_default(),
+        };
+        *stats.statuses.entry(status).or_default() += 1;
+        let histogram = &mut stats.latency;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                histogram.counts[i] += 1;
             }
-            histogram.sum += seconds;
-            histogram.total += 1;
         }
+        histogram.sum += seconds;
+        histogram.total += 1;
     }
 
     /// The Prometheus text exposition.
@@ -62,8 +71,11 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP citykg_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE citykg_http_requests_total counter\n");
-        if let Ok(requests) = self.requests.lock() {
-            for ((route, status), count) in requests.iter() {
+        let Ok(routes) = self.routes.lock() else {
+            return out;
+        };
+        for (route, stats) in routes.iter() {
+            for (status, count) in &stats.statuses {
                 let _ = writeln!(
                     out,
                     "citykg_http_requests_total{{route=\"{}\",status=\"{status}\"}} {count}",
@@ -75,8 +87,9 @@ impl Metrics {
             "# HELP citykg_http_request_duration_seconds Time to the response head, by route.\n",
         );
         out.push_str("# TYPE citykg_http_request_duration_seconds histogram\n");
-        if let Ok(latency) = self.latency.lock() {
-            for (route, h) in latency.iter() {
+        {
+            for (route, stats) in routes.iter() {
+                let h = &stats.latency;
                 let route = escape(route);
                 for (i, bound) in BUCKETS.iter().enumerate() {
                     let _ = writeln!(
