@@ -1,6 +1,6 @@
 //! Aggregates that pages show — peer practices for each strategy goal, similar practices, SDG
 //! coverage per city — computed once per data version and written to the `derived` named graph
-//! through SPARQL Update, so pages only look them up (and a remote engine would work the same).
+//! through the Backend (one graph replacement), so pages only look them up.
 
 use super::Backend;
 use crate::error::Result;
