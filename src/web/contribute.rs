@@ -81,7 +81,8 @@ fn authorize(
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The token of an `Authorization: Bearer …` header.
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -153,16 +154,15 @@ async fn run<T: Send + 'static>(
         .map_err(|e| Error::Invalid(format!("the contribution task failed: {e}")))?
 }
 
-fn version_json(state: &SharedState, city: &str, v: &VersionInfo) -> serde_json::Value {
+/// A version as JSON, with the local URL of its data.
+fn version_json(city: &str, v: &VersionInfo) -> serde_json::Value {
     let mut value = serde_json::to_value(v).unwrap_or_default();
     if let Some(object) = value.as_object_mut() {
         object.insert(
             "url".into(),
             json!(format!("/api/contributions/{city}/{}", v.version)),
         );
-        object.insert("iri".into(), json!(v.iri));
     }
-    let _ = state;
     value
 }
 
@@ -227,15 +227,11 @@ pub async fn submit(
         })
         .await
     };
-    respond(&state, &city, outcome, turtle)
+    respond(&city, outcome, turtle)
 }
 
-fn respond(
-    state: &SharedState,
-    city: &str,
-    outcome: crate::error::Result<Outcome>,
-    turtle: bool,
-) -> Response {
+/// The API's answer to a submission: status, report and, when stored, the new version.
+fn respond(city: &str, outcome: crate::error::Result<Outcome>, turtle: bool) -> Response {
     match outcome {
         Ok(Outcome::Rejected(report)) => report_response(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -256,7 +252,7 @@ fn respond(
                 &report,
                 json!({
                     "accepted": true,
-                    "version": version_json(state, city, &version),
+                    "version": version_json(city, &version),
                     "city_page": format!("/id/city/{city}"),
                 }),
                 turtle,
@@ -297,7 +293,7 @@ pub async fn retract(
     match result {
         Ok(version) => json_response(
             StatusCode::OK,
-            json!({ "retracted": true, "version": version_json(&state, &city, &version) }),
+            json!({ "retracted": true, "version": version_json(&city, &version) }),
         ),
         Err(e) => error_response(&e),
     }
@@ -312,10 +308,7 @@ pub async fn versions(State(state): State<SharedState>, Path(city): Path<String>
     };
     match result {
         Ok(versions) => {
-            let list: Vec<_> = versions
-                .iter()
-                .map(|v| version_json(&state, &city, v))
-                .collect();
+            let list: Vec<_> = versions.iter().map(|v| version_json(&city, v)).collect();
             json_response(
                 StatusCode::OK,
                 json!({

@@ -298,15 +298,6 @@ pub async fn run_query(
     .await
 }
 
-/// Constant-time comparison, so a token cannot be guessed byte by byte from timings.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Applies an update when the request carries a bearer token from `--update-token-file`.
 async fn run_update(state: SharedState, headers: HeaderMap, params: Params) -> Response {
     let Some(tokens) = &state.update_tokens else {
@@ -315,15 +306,14 @@ async fn run_update(state: SharedState, headers: HeaderMap, params: Params) -> R
             "SPARQL Update is disabled on this server (start it with --update-token-file to enable it)",
         );
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    let authorised = presented.is_some_and(|p| tokens.iter().any(|t| same(t, p)));
+    // Constant-time comparison, so a token cannot be guessed byte by byte from timings.
+    let authorised = super::contribute::bearer(&headers)
+        .map(str::trim)
+        .is_some_and(|p| {
+            tokens
+                .iter()
+                .any(|t| crate::ingest::tokens::constant_time_eq(t.as_bytes(), p.as_bytes()))
+        });
     if !authorised {
         let mut response = plain(
             StatusCode::UNAUTHORIZED,
