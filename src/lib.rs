@@ -4,6 +4,7 @@
 pub mod cli; // the CLI verbs other than `serve`: query, load, dump
 pub mod error; // the library's error type
 pub mod ingest; // parse and SHACL-validate incoming data
+pub mod logging; // log lines to stderr, batched by a background thread for the server
 pub mod queries; // the catalogue of research queries in `queries/`
 pub mod search; // full-text search: the tantivy index built from SPARQL, rebuilt per data version
 pub mod sparql; // SPARQL execution: formats, cancellation, streaming, federation
