@@ -53,19 +53,19 @@ pub fn query(
     let outcome = match (output, kind) {
         (QueryOutput::Table, ResultKind::Solutions) => print_table(results, &mut out),
         (QueryOutput::Table, ResultKind::Boolean) | (QueryOutput::Json, ResultKind::Boolean) => {
-            write_results(results, OutputFormat::Results(QueryResultsFormat::Json), &mut out)
+            write_results(results, OutputFormat::Results(QueryResultsFormat::Json), &mut out).map(drop)
         }
         (QueryOutput::Table, ResultKind::Graph) => {
-            write_results(results, OutputFormat::Rdf(RdfFormat::Turtle), &mut out)
+            write_results(results, OutputFormat::Rdf(RdfFormat::Turtle), &mut out).map(drop)
         }
         (QueryOutput::Csv, _) if kind != ResultKind::Graph => {
-            write_results(results, OutputFormat::Results(QueryResultsFormat::Csv), &mut out)
+            write_results(results, OutputFormat::Results(QueryResultsFormat::Csv), &mut out).map(drop)
         }
         (QueryOutput::Tsv, _) if kind != ResultKind::Graph => {
-            write_results(results, OutputFormat::Results(QueryResultsFormat::Tsv), &mut out)
+            write_results(results, OutputFormat::Results(QueryResultsFormat::Tsv), &mut out).map(drop)
         }
         (QueryOutput::Json, ResultKind::Solutions) => {
-            write_results(results, OutputFormat::Results(QueryResultsFormat::Json), &mut out)
+            write_results(results, OutputFormat::Results(QueryResultsFormat::Json), &mut out).map(drop)
         }
         (QueryOutput::Json, ResultKind::Graph) => write_results(
             results,
@@ -73,7 +73,8 @@ pub fn query(
                 profile: oxigraph::io::JsonLdProfileSet::empty(),
             }),
             &mut out,
-        ),
+        )
+        .map(drop),
         (_, ResultKind::Graph) => Err(Error::Invalid(
             "CSV and TSV are for SELECT and ASK; use --format table or json for CONSTRUCT and DESCRIBE"
                 .into(),

@@ -292,7 +292,7 @@ pub async fn run_query(
         vec![(header::VARY, HeaderValue::from_static("Accept"))],
         move |token, writer| {
             let results = request.evaluate(&backend, &federation, token)?;
-            write_results(results, format, writer)
+            write_results(results, format, writer).map(drop)
         },
     )
     .await

@@ -60,11 +60,21 @@ impl ChannelWriter {
 
 impl Write for ChannelWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(buf);
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    /// Result serializers write a JSON or XML string one character at a time: this stays inline.
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match buf {
+            [byte] => self.buffer.push(*byte),
+            _ => self.buffer.extend_from_slice(buf),
+        }
         if self.buffer.len() >= CHUNK {
             self.send()?;
         }
-        Ok(buf.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -233,20 +243,32 @@ pub async fn stream(
 /// The largest answer a lookup may produce inline; a larger one is produced again, streamed.
 const INLINE_LIMIT: usize = 256 * 1024;
 
-/// A `Write` into memory that refuses to grow past [`INLINE_LIMIT`].
-struct CappedWriter {
+/// A `Write` into memory that refuses to grow past [`INLINE_LIMIT`]; `overflowed` says so after
+/// the serializer has dropped it.
+struct CappedWriter<'a> {
     buffer: Vec<u8>,
-    overflowed: bool,
+    overflowed: &'a std::cell::Cell<bool>,
 }
 
-impl Write for CappedWriter {
+impl Write for CappedWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    /// Result serializers write a JSON or XML string one character at a time: this stays inline
+    /// (it was a quarter of a lookup's instructions as a chain of calls).
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
         if self.buffer.len() + buf.len() > INLINE_LIMIT {
-            self.overflowed = true;
+            self.overflowed.set(true);
             return Err(std::io::Error::other("too large to answer inline"));
         }
-        self.buffer.extend_from_slice(buf);
-        Ok(buf.len())
+        match buf {
+            [byte] => self.buffer.push(*byte),
+            _ => self.buffer.extend_from_slice(buf),
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -264,15 +286,16 @@ pub fn answer_inline(
     format: crate::sparql::formats::OutputFormat,
 ) -> Option<Response> {
     let _permit = state.slots.clone().try_acquire_owned().ok()?;
-    let mut writer = CappedWriter {
-        buffer: Vec::new(),
-        overflowed: false,
+    let overflowed = std::cell::Cell::new(false);
+    let writer = CappedWriter {
+        buffer: Vec::with_capacity(4096),
+        overflowed: &overflowed,
     };
     let outcome = request
         .evaluate(&state.backend, &state.federation, CancellationToken::new())
-        .and_then(|results| crate::sparql::exec::write_results(results, format, &mut writer));
+        .and_then(|results| crate::sparql::exec::write_results(results, format, writer));
     match outcome {
-        Ok(()) => {
+        Ok(writer) => {
             let mut response = Response::new(Body::from(writer.buffer));
             let headers = response.headers_mut();
             headers.insert(
@@ -282,7 +305,7 @@ pub fn answer_inline(
             headers.insert(header::VARY, HeaderValue::from_static("Accept"));
             Some(response)
         }
-        Err(_) if writer.overflowed => None,
+        Err(_) if overflowed.get() => None,
         Err(error) => Some(error_response(&error, state.query_timeout.as_secs())),
     }
 }
