@@ -1,9 +1,11 @@
-"""Finds, for each page, the slowest SPARQL query it ran, from a citykg log written with
-RUST_LOG=info,citykg::store=debug while each page was fetched once (after a warm-up fetch).
+"""Finds, for each page, its heaviest SPARQL query, from a citykg log written with
+RUST_LOG=info,citykg::store=debug while each page was fetched several times, one at a time.
 Usage: python3 heaviest.py LOG PATH...   Prints one line per path: PATH<TAB>MILLISECONDS<TAB>QUERY.
-The selects logged before a request's own log line belong to that request (pages are fetched
-one at a time)."""
+The selects logged before a request's own log line belong to that request. A page's first fetch
+is a warm-up and not counted; of the others, each query's median time is taken, and the query
+with the largest median is the heaviest (one fetch alone let a noisy small query win)."""
 import re
+import statistics
 import sys
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,7 +35,7 @@ def unescape(text):
 
 def main():
     log, *paths = sys.argv[1:]
-    pending, heaviest = [], {}
+    pending, seen, times = [], set(), {}
     for line in open(log, encoding="utf-8", errors="replace"):
         line = ANSI.sub("", line.rstrip("\n"))
         m = SELECT.search(line)
@@ -42,9 +44,16 @@ def main():
             continue
         m = REQUEST.search(line)
         if m:
-            if pending:
-                heaviest[m.group(1)] = max(pending)
+            path = m.group(1)
+            if path in seen:
+                for ms, query in pending:
+                    times.setdefault(path, {}).setdefault(query, []).append(ms)
+            seen.add(path)
             pending = []
+    heaviest = {
+        path: max((statistics.median(ms), query) for query, ms in queries.items())
+        for path, queries in times.items()
+    }
     for path in paths:
         ms, query = heaviest.get(path.split("?")[0], (0.0, ""))
         print(f"{path}\t{ms:.2f}\t{' '.join(query.split())}")
