@@ -62,6 +62,28 @@ fn versions(server: &TestServer, city: &str) -> Value {
         .expect("JSON")
 }
 
+/// The predicate-object pairs of the VoID subset that describes `graph`, as N-Triples text.
+fn current_version_in_void(server: &TestServer, graph: &str) -> Vec<String> {
+    let body = client()
+        .get(server.url("/.well-known/void"))
+        .header("Accept", "application/n-triples")
+        .send()
+        .expect("void")
+        .text()
+        .expect("text");
+    let name = format!("<http://www.w3.org/ns/sparql-service-description#name> <{graph}> .");
+    let subset = body
+        .lines()
+        .find(|l| l.ends_with(&name))
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or_else(|| panic!("no VoID subset names {graph}:\n{body}"))
+        .to_owned();
+    body.lines()
+        .filter_map(|l| l.strip_prefix(&format!("{subset} ")))
+        .map(|l| l.trim_end_matches(" .").to_owned())
+        .collect()
+}
+
 fn graph_size(server: &TestServer, graph: &str) -> usize {
     let results = select_json(
         server,
@@ -365,6 +387,17 @@ fn three_versions_stay_retrievable_and_retraction_keeps_history() {
                 .to_owned(),
         );
     }
+    let current = current_version_in_void(&server, HELSINKI_GRAPH);
+    assert!(
+        current.contains(&"<http://www.w3.org/ns/dcat#hasCurrentVersion> <https://w3id.org/citykg/api/contributions/helsinki/3>".to_owned()),
+        "{current:?}"
+    );
+    assert!(
+        current.contains(
+            &"<http://purl.org/dc/terms/publisher> <https://w3id.org/citykg/id/city/helsinki>"
+                .to_owned()
+        )
+    );
     let response = client()
         .delete(server.url("/api/contributions/helsinki"))
         .bearer_auth(&token)
@@ -372,6 +405,18 @@ fn three_versions_stay_retrievable_and_retraction_keeps_history() {
         .expect("delete");
     assert_eq!(response.status(), 200);
     assert_eq!(graph_size(&server, HELSINKI_GRAPH), 0, "retracted");
+    // Withdrawn, the graph is still described, empty, with the retraction as its current version.
+    let current = current_version_in_void(&server, HELSINKI_GRAPH);
+    assert!(
+        current.contains(&"<http://www.w3.org/ns/dcat#hasCurrentVersion> <https://w3id.org/citykg/api/contributions/helsinki/4>".to_owned()),
+        "{current:?}"
+    );
+    assert!(
+        current.contains(
+            &"<http://rdfs.org/ns/void#triples> \"0\"^^<http://www.w3.org/2001/XMLSchema#integer>"
+                .to_owned()
+        )
+    );
     let list = versions(&server, "helsinki");
     let all = list["versions"].as_array().expect("versions");
     let actions: Vec<&str> = all.iter().filter_map(|v| v["action"].as_str()).collect();

@@ -231,10 +231,11 @@ pub async fn void(
             "SELECT DISTINCT ?ns WHERE { { SELECT DISTINCT ?p WHERE { ?s ?p ?o } } \
              BIND(REPLACE(STR(?p), \"(#|/)[^#/]*$\", \"$1\") AS ?ns) } ORDER BY ?ns",
         )?;
-        Ok((sizes, vocabularies))
+        let versions = current_versions(&work_state.backend)?;
+        Ok((sizes, vocabularies, versions))
     })
     .await;
-    let (sizes, vocabularies) = match facts {
+    let (mut sizes, vocabularies, versions) = match facts {
         Ok(f) => f,
         Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
     };
@@ -329,6 +330,12 @@ pub async fn void(
             triples.push(t(dataset.clone(), &format!("{VOID}vocabulary"), iri));
         }
     }
+    // A contributed graph that was withdrawn is empty but still has its history.
+    for version in &versions {
+        if !sizes.iter().any(|(name, _)| *name == version.graph) {
+            sizes.push((version.graph.clone(), 0));
+        }
+    }
     for (name, count) in sizes {
         let subset = BlankNode::default();
         triples.push(t(dataset.clone(), &format!("{VOID}subset"), subset.clone()));
@@ -339,10 +346,66 @@ pub async fn void(
         ));
         triples.push(t(subset.clone(), &format!("{SD}name"), n(&name)));
         triples.push(t(
-            subset,
+            subset.clone(),
             &format!("{VOID}triples"),
             Literal::new_typed_literal(count.to_string(), xsd::INTEGER),
         ));
+        if let Some(version) = versions.iter().find(|v| v.graph == name) {
+            triples.push(t(
+                subset.clone(),
+                &format!("{DCAT}hasCurrentVersion"),
+                version.record.clone(),
+            ));
+            triples.push(t(
+                subset.clone(),
+                &format!("{DCTERMS}publisher"),
+                version.publisher.clone(),
+            ));
+            triples.push(t(
+                subset,
+                &format!("{DCTERMS}modified"),
+                version.modified.clone(),
+            ));
+        }
     }
     rdf_response(triples, &headers, params.format.as_deref())
+}
+
+/// The newest contribution record of a contributed graph (see `ingest::contribution`).
+struct CurrentVersion {
+    graph: String,
+    record: Term,
+    publisher: Term,
+    modified: Term,
+}
+
+/// The newest contribution record of each contributed graph, from graph `meta`.
+fn current_versions(backend: &crate::store::Backend) -> crate::error::Result<Vec<CurrentVersion>> {
+    let rows = backend.select(&format!(
+        "SELECT ?g ?record ?publisher ?modified WHERE {{ GRAPH <{meta}> {{
+           ?record a <{DCAT}Dataset> ; <{graph}> ?g ; <{DCAT}version> ?version ;
+                   <{DCTERMS}publisher> ?publisher ; <http://www.w3.org/ns/prov#endedAtTime> ?modified }} }}
+         ORDER BY ?g DESC(?version)",
+        meta = crate::vocab::graph::META,
+        graph = crate::vocab::ckg::GRAPH,
+    ))?;
+    let mut out: Vec<CurrentVersion> = Vec::new();
+    for row in rows {
+        if let [
+            Some(Term::NamedNode(g)),
+            Some(record),
+            Some(publisher),
+            Some(modified),
+        ] = row.as_slice()
+            && out.last().is_none_or(|last| last.graph != g.as_str())
+        {
+            out.push(CurrentVersion {
+                graph: g.as_str().to_owned(),
+                record: record.clone(),
+                publisher: publisher.clone(),
+                modified: modified.clone(),
+            });
+        }
+    }
+    Ok(out)
 }
