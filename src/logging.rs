@@ -101,8 +101,15 @@ fn flush_loop(shared: &Shared) {
         }
         let stopping = batch.stopping;
         std::mem::swap(&mut batch.bytes, &mut spare);
+        // stderr is taken before the batch is let go: an urgent line logged meanwhile waits for
+        // this write, so lines keep their order.
+        let mut stderr = std::io::stderr().lock();
         drop(batch);
-        write_out(&spare);
+        if !spare.is_empty() {
+            let _ = stderr.write_all(&spare);
+            let _ = stderr.flush();
+        }
+        drop(stderr);
         spare.clear();
         if stopping {
             return;
