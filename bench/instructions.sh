@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
 # Instructions per request of the lookup query, for citykg and upstream oxigraph, counted by
 # valgrind's callgrind while wrk sends the query for 15 s at 16 connections. Unlike req/s on this
-# shared 2-core machine, the count hardly moves between runs, so it shows what a code change does
-# to the CPU work of a request (user space only: the kernel's share is not counted).
-# Needs: valgrind (apt-get install valgrind), wrk, a release build and upstream's CLI (installed
-# as in bench/run.sh). Usage: bash bench/instructions.sh
+# shared 2-core machine, the count moves by a few percent between runs at most, so it shows what a
+# code change does to the CPU work of a request (user space only: the kernel's share is not counted).
+# Needs valgrind and wrk (apt-get install valgrind wrk); bench/tools.sh builds citykg and installs
+# upstream's CLI. Usage: bash bench/instructions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet --target-dir target/bench
-OXIGRAPH=target/bench-tools/venv/bin/oxigraph
-if [[ ! -x $OXIGRAPH ]]; then
-  python3 -m venv target/bench-tools/venv
-  target/bench-tools/venv/bin/pip install --quiet "oxigraph==${OXIGRAPH_VERSION:-0.5.13}"
-fi
+# shellcheck source=bench/tools.sh
+source bench/tools.sh
 PORT=${PORT:-7931}
 work=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }

@@ -2,24 +2,15 @@
 # Endpoint benchmark: the same SPARQL queries against `citykg serve` and upstream `oxigraph serve`
 # on the same data (the bundled dataset, dumped by citykg and loaded into oxigraph), driven by wrk
 # at 1 and 16 connections. Prints a Markdown table; copy the figures into bench/README.md.
-# Needs: wrk (apt-get install wrk), a release build, and upstream's `oxigraph` CLI 0.5.13: the
-# release binary the Oxigraph project publishes on PyPI (package `oxigraph`, the same program as
-# `cargo install oxigraph-cli`), installed into a venv under target/bench-tools on first use.
+# Needs wrk (apt-get install wrk); bench/tools.sh builds citykg and installs upstream's CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CITYKG_PORT=${CITYKG_PORT:-7901}
 OXIGRAPH_PORT=${OXIGRAPH_PORT:-7902}
-OXIGRAPH_VERSION=${OXIGRAPH_VERSION:-0.5.13}
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-# Its own target dir, so a benchmark build never blocks development builds.
-cargo build --release --quiet --target-dir target/bench
-OXIGRAPH=target/bench-tools/venv/bin/oxigraph
-if [[ ! -x $OXIGRAPH ]]; then
-  python3 -m venv target/bench-tools/venv
-  target/bench-tools/venv/bin/pip install --quiet "oxigraph==$OXIGRAPH_VERSION"
-fi
+# shellcheck source=bench/tools.sh
+source bench/tools.sh
 
 work=$(mktemp -d)
 cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }

@@ -148,10 +148,9 @@ fn io_error(error: std::io::Error) -> Error {
     Error::Evaluation(error.to_string())
 }
 
-/// Writes query results in `format`, one solution or triple at a time.
-/// Serializes query results to `writer` and gives the writer back. Pass the writer by value
-/// where speed matters: serializers write strings one character at a time, and a writer they own
-/// is inlined into that loop.
+/// Writes query results in `format`, one solution or triple at a time, and gives the writer back.
+/// Pass the writer by value where speed matters: serializers write strings one character at a
+/// time, and a writer they own is inlined into that loop.
 pub fn write_results<W: Write>(
     results: QueryResults<'static>,
     format: OutputFormat,
