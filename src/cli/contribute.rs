@@ -40,7 +40,10 @@ pub fn contribute(
         bundle_dir,
         data_dir,
         crate::vocab::DEFAULT_BASE_IRI,
-    )?;
+    )?
+    .with_search_index(std::sync::Arc::new(crate::search::SearchIndex::open(
+        data_dir, &backend,
+    )?));
     let who = Contributor {
         token_id: None,
         channel: "command line",

@@ -1,25 +1,23 @@
 //! The contribution pipeline: parse (errors with line and column) → check ownership and SHACL
 //! → keep the version in the history → in one transaction replace the city's graph and record
-//! the contribution (DCAT dataset + PROV activity) in graph `meta`. On any failure nothing changes.
+//! the contribution (DCAT dataset + PROV activity) in graph `meta` → refresh what derives from
+//! the data (derived graph, search index). On any failure before the commit nothing changes.
 
 use crate::error::{Error, Result};
 use crate::ingest::history::{Canonical, History, canonicalise};
 use crate::ingest::shacl::{Report, Validator};
 use crate::ingest::{csv as csv_mapping, ownership};
+use crate::search::SearchIndex;
 use crate::store::{Backend, graph_iri};
 use crate::vocab;
+use crate::vocab::ns::{DCAT, DCTERMS, PROV, VOID};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, Term, Triple};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::Mutex;
-
-const PROV: &str = "http://www.w3.org/ns/prov#";
-const DCAT: &str = "http://www.w3.org/ns/dcat#";
-const DCTERMS: &str = "http://purl.org/dc/terms/";
-const VOID: &str = "http://rdfs.org/ns/void#";
+use std::sync::{Arc, Mutex};
 
 /// The formats a contribution may come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +127,8 @@ pub struct Contributions {
     base_iri: String,
     /// Serialises commits, so version numbers are allocated once each.
     lock: Mutex<()>,
+    /// The search index to bring up to date after each commit, when there is one.
+    search: Option<Arc<SearchIndex>>,
 }
 
 impl Contributions {
@@ -145,7 +145,28 @@ impl Contributions {
             history: History::new(data_dir),
             base_iri: base_iri.to_owned(),
             lock: Mutex::new(()),
+            search: None,
         })
+    }
+
+    /// Keeps `search` up to date after every commit (see [`Contributions::after_commit`]).
+    pub fn with_search_index(mut self, search: Arc<SearchIndex>) -> Self {
+        self.search = Some(search);
+        self
+    }
+
+    /// Brings everything that derives from the data to the new data version: the derived graph
+    /// (rankings, counts; an error here fails the call, as pages would show stale rankings) and
+    /// the search index (a failure is logged: the contribution has landed, and the next search
+    /// retries the rebuild). Every commit runs it, whoever called the pipeline.
+    fn after_commit(&self) -> Result<()> {
+        crate::store::derived::ensure_fresh(&self.backend)?;
+        if let Some(search) = &self.search
+            && let Err(e) = search.ensure_fresh(&self.backend)
+        {
+            tracing::warn!("the search index was not refreshed after a contribution: {e}");
+        }
+        Ok(())
     }
 
     pub fn base_iri(&self) -> &str {
@@ -153,7 +174,7 @@ impl Contributions {
     }
 
     fn city_graph(&self, city: &str) -> Result<NamedNode> {
-        if !crate::ingest::tokens::is_slug(city) {
+        if !crate::slug::is_slug(city) {
             return Err(Error::Invalid(format!(
                 "{city:?} is not a city identifier (lowercase letters, digits and hyphens)"
             )));
@@ -358,7 +379,7 @@ impl Contributions {
         let started = std::time::Instant::now();
         self.backend.replace_graph(&graph, triples, &record)?;
         let committed = started.elapsed();
-        crate::store::derived::ensure_fresh(&self.backend)?;
+        self.after_commit()?;
         tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");
         self.versions(city)?
             .into_iter()

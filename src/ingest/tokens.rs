@@ -62,18 +62,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// True for a city slug as DESIGN.md defines slugs: lowercase ASCII letters and digits in
-/// hyphen-separated runs.
-pub fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 80
-        && s.split('-').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
+use crate::slug::is_slug;
 
 impl TokenStore {
     /// The token file of the data dir `data_dir` (which need not exist yet).

@@ -13,19 +13,22 @@ const PREFIXES: &str = "PREFIX ckg: <https://w3id.org/citykg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 ";
 
-/// Properties whose literals name a resource, best first (the order of `web::labels`, then
-/// alternative names and notations).
-const NAME_PROPERTIES: [&str; 9] = [
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "https://schema.org/name",
-    "http://purl.org/dc/terms/title",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://xmlns.com/foaf/0.1/name",
+/// Alternative names and notations, ranked after the label properties of pages
+/// (`vocab::LABEL_PROPERTIES`, the outcome indicator left out: outcomes are not indexed).
+const ALTERNATIVE_NAMES: [&str; 4] = [
     "http://www.w3.org/2004/02/skos/core#altLabel",
     "https://schema.org/alternateName",
     "http://purl.org/dc/terms/alternative",
     "http://www.w3.org/2004/02/skos/core#notation",
 ];
+
+/// Properties whose literals name a resource, best first.
+fn name_properties() -> impl Iterator<Item = &'static str> {
+    crate::vocab::LABEL_PROPERTIES
+        .into_iter()
+        .filter(|p| *p != crate::vocab::ckg::INDICATOR)
+        .chain(ALTERNATIVE_NAMES)
+}
 
 /// Properties whose literals describe a resource.
 const TEXT_PROPERTIES: [&str; 8] = [
@@ -95,9 +98,8 @@ fn read(backend: &Backend) -> Result<BTreeMap<String, Doc>> {
             doc.cities.push(city.to_owned());
         }
     }
-    let properties: String = NAME_PROPERTIES
-        .iter()
-        .chain(TEXT_PROPERTIES.iter())
+    let properties: String = name_properties()
+        .chain(TEXT_PROPERTIES)
         .map(|p| format!("<{p}> "))
         .collect();
     for row in backend.select(&format!(
@@ -116,7 +118,7 @@ fn read(backend: &Backend) -> Result<BTreeMap<String, Doc>> {
             continue;
         }
         let group = Group::of_tag(literal.language().unwrap_or(""));
-        if let Some(rank) = NAME_PROPERTIES.iter().position(|p| *p == property) {
+        if let Some(rank) = name_properties().position(|p| p == property) {
             doc.names.push((group, rank, text.to_owned()));
         } else if let Some(rank) = TEXT_PROPERTIES.iter().position(|p| *p == property) {
             doc.texts.push((group, rank, text.to_owned()));

@@ -58,6 +58,20 @@ impl Backend {
         rows
     }
 
+    /// Like [`Backend::select`], with each term as plain text: an IRI as itself, a literal as its
+    /// lexical value (no language or datatype), a blank node as `_:id`, an unbound variable as "".
+    pub fn select_strings(&self, query: &str) -> Result<Vec<Vec<String>>> {
+        Ok(self
+            .select(query)?
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .map(|t| term_text(t).unwrap_or_default())
+                    .collect()
+            })
+            .collect())
+    }
+
     fn select_rows(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
         let mut prepared = SparqlEvaluator::new()
             .without_default_http_service_handler()
@@ -248,5 +262,16 @@ impl Backend {
         self.store
             .backup(target)
             .map_err(|e| Error::Invalid(format!("{}: backup failed: {e}", target.display())))
+    }
+}
+
+/// The plain text of an optional term: an IRI as itself, a literal's lexical value (no language
+/// or datatype), a blank node as `_:id`; None for an unbound variable.
+pub fn term_text(term: &Option<Term>) -> Option<String> {
+    match term {
+        Some(Term::NamedNode(n)) => Some(n.as_str().to_owned()),
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
+        Some(other) => Some(other.to_string()),
+        None => None,
     }
 }
