@@ -365,3 +365,41 @@ fn linked_resources_are_grouped_by_city() {
     ));
     assert!(outcome.contains("Stokab open dark-fibre network"));
 }
+
+#[test]
+fn a_page_error_is_an_html_page_for_browsers_and_plain_text_for_others() {
+    let app = TestApp::new();
+    let path = "/id/city/stockholm?format=bogus";
+    let (status, headers, body) =
+        app.get(path, &[("Accept", "text/html"), ("Accept-Language", "sv")]);
+    assert_eq!(status, 400);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/html")
+    );
+    assert!(body.contains("Sidan kunde inte visas"), "{body}");
+    assert!(body.contains("is not an RDF format"), "{body}");
+    let (status, headers, body) = app.get(path, &[("Accept", "text/turtle")]);
+    assert_eq!(status, 400);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/plain")
+    );
+    assert!(body.contains("is not an RDF format"), "{body}");
+    // A missing resource is the 404 page, with suggestions, whatever the client asked for.
+    let (status, _, body) = app.get(
+        "/id/practice/stockholm-congestion",
+        &[("Accept", "text/turtle")],
+    );
+    assert_eq!(status, 404);
+    assert!(body.contains("Not found"), "{body}");
+    assert!(
+        body.replace("&#x2f;", "/")
+            .contains("/id/practice/stockholm-congestion-tax"),
+        "{body}"
+    );
+}

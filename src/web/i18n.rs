@@ -168,6 +168,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Det finns inget i citykg på den här adressen.",
     ),
     ("home", "Home", "Start"),
+    (
+        "error_title",
+        "The page could not be shown",
+        "Sidan kunde inte visas",
+    ),
     ("language", "Language", "Språk"),
     ("example_queries", "Example queries", "Exempelfrågor"),
     (

@@ -1,21 +1,13 @@
-//! Display labels for resources: `skos:prefLabel`, then `schema:name`, `dcterms:title`,
-//! `rdfs:label`, `foaf:name` (and an outcome's `ckg:indicator`), in the reader's language, then
-//! English, then any language.
+//! Display labels for resources: the first of `vocab::LABEL_PROPERTIES` (`skos:prefLabel`, then
+//! `schema:name`, `dcterms:title`, `rdfs:label`, `foaf:name`, an outcome's `ckg:indicator`), in the
+//! reader's language, then English, then any language.
 
 use super::i18n::Lang;
 use crate::error::Result;
 use crate::store::Backend;
+use crate::vocab::LABEL_PROPERTIES;
 use oxigraph::model::{NamedNode, Term};
 use std::collections::{BTreeSet, HashMap};
-
-const LABEL_PROPERTIES: [&str; 6] = [
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "https://schema.org/name",
-    "http://purl.org/dc/terms/title",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://xmlns.com/foaf/0.1/name",
-    "https://w3id.org/citykg/ontology#indicator",
-];
 
 /// Picks the best label among (property, language, text) candidates.
 pub fn best_label(candidates: &[(String, String, String)], lang: Lang) -> Option<String> {

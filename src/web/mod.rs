@@ -1,35 +1,33 @@
-//! The HTTP server: router, shared state and start-up (`citykg serve`).
+//! The HTTP server's start-up (`citykg serve`): configuration, the state every handler shares,
+//! and serving. Routes are in `routes.rs`, pages in `pages/`, machine endpoints in `api/`, and the
+//! leaves both use beside them (docs/architecture.md).
 
-mod compare;
-mod contribute;
-mod describe;
-mod dump;
-mod health;
+pub mod api;
+mod auth;
+pub mod blocking;
+pub mod error;
+pub mod html;
 pub mod i18n;
 pub mod labels;
+pub mod links;
 pub mod metrics;
-mod ontology;
-mod pages;
-mod protocol;
-mod resource;
-mod runner;
-mod search;
-pub mod views;
+pub mod pages;
+pub mod rdf;
+pub mod request;
+mod routes;
+
+pub use routes::router;
 
 use crate::error::{Error, Result};
 use crate::queries::{Catalogue, CatalogueQuery};
 use crate::sparql::federation::Federation;
 use crate::store::Backend;
 use crate::store::bundle::{Bundle, LoadOutcome};
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-use tower_http::cors::{Any, CorsLayer};
 
 /// Everything `citykg serve` is configured with.
 #[derive(Clone, Debug)]
@@ -82,8 +80,8 @@ pub struct AppState {
     pub contributions: crate::ingest::contribution::Contributions,
     pub tokens: crate::ingest::tokens::TokenStore,
     pub max_upload_bytes: usize,
-    /// The full-text index in `{data_dir}/search-index/`.
-    pub search: crate::search::SearchIndex,
+    /// The full-text index in `{data_dir}/search-index/` (the contribution pipeline keeps it fresh).
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -112,7 +110,10 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     let bundle = Bundle::discover(&config.bundle_dir)?;
     let outcome = bundle.ensure_loaded(&backend)?;
     crate::store::derived::ensure_fresh(&backend)?;
-    let search = crate::search::SearchIndex::open(&config.data_dir, &backend)?;
+    let search = Arc::new(crate::search::SearchIndex::open(
+        &config.data_dir,
+        &backend,
+    )?);
     let mut allowed = Vec::new();
     for url in &config.federate_allow {
         allowed.push(oxigraph::model::NamedNode::new(url).map_err(|e| {
@@ -129,7 +130,8 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         &config.bundle_dir,
         &config.data_dir,
         &config.base_iri,
-    )?;
+    )?
+    .with_search_index(search.clone());
     let state = AppState {
         backend,
         federation: Federation::allow(allowed, config.query_timeout),
@@ -139,7 +141,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         base_iri: config.base_iri.clone(),
         metrics: metrics::Metrics::default(),
         queries,
-        templates: pages::templates()?,
+        templates: html::templates()?,
         quad_count_cache: std::sync::Mutex::new(None),
         contributions,
         tokens: crate::ingest::tokens::TokenStore::new(&config.data_dir),
@@ -148,61 +150,6 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         search,
     };
     Ok((Arc::new(state), outcome))
-}
-
-/// The router with every route and layer.
-pub fn router(state: SharedState) -> Router {
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods(Any)
-        .allow_headers(Any)
-        .expose_headers(Any)
-        .max_age(Duration::from_secs(3600));
-    let upload_limit = DefaultBodyLimit::max(state.max_upload_bytes.saturating_add(64 * 1024));
-    Router::new()
-        .route("/", get(pages::home))
-        .route(
-            "/api/contributions/{city}",
-            get(contribute::versions)
-                .put(contribute::submit)
-                .post(contribute::submit)
-                .delete(contribute::retract),
-        )
-        .route(
-            "/api/contributions/{city}/{version}",
-            get(contribute::version),
-        )
-        .route(
-            "/contribute",
-            get(contribute::page)
-                .post(contribute::upload)
-                .layer(upload_limit),
-        )
-        .route("/contribute/template.csv", get(contribute::template))
-        .route("/contribute/{file}", get(contribute::export))
-        .route(
-            "/sparql",
-            get(protocol::get_sparql).post(protocol::post_sparql),
-        )
-        .route("/queries", get(pages::queries))
-        .route("/compare", get(compare::page))
-        .route("/search", get(search::page))
-        .route("/ontology", get(ontology::page))
-        .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
-        .route("/.well-known/void", get(describe::void))
-        .route("/dump.nq", get(dump::nquads))
-        .route("/dump.trig", get(dump::trig))
-        .route("/id/{kind}/{slug}", get(resource::resource))
-        .route("/sdg/{number}", get(resource::sdg_page))
-        .fallback(resource::fallback)
-        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .layer(cors)
-        .with_state(state)
 }
 
 /// Runs the server until Ctrl-C. Prints the URL once it listens.

@@ -150,3 +150,55 @@ pub fn process_cpu_seconds() -> f64 {
         + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     ticks / 100.0
 }
+
+/// The router over the bundled data in a fresh on-disk store, asked in process without a socket
+/// (as crates.io's `TestApp` does): for page tests that need no real connection.
+pub struct TestApp {
+    router: axum::Router,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = ServeConfig::new(data_dir.path().join("store"));
+        config.bundle_dir = repo_root();
+        let (state, _) = prepare(&config).expect("server state");
+        Self {
+            router: router(state),
+            data_dir,
+        }
+    }
+
+    /// GET `path` with `headers`: the status, the response headers and the body as text.
+    pub fn get(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, axum::http::HeaderMap, String) {
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(axum::body::Body::empty()).expect("request");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("response");
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            (status, headers, String::from_utf8_lossy(&body).into_owned())
+        })
+    }
+}

@@ -1,20 +1,24 @@
 //! Machine-readable descriptions of the service: the SPARQL Service Description at `/sparql`
 //! and the VoID + DCAT description of the dataset at `/.well-known/void`.
 
-use super::SharedState;
-use crate::sparql::formats::{self, OutputFormat};
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use oxigraph::io::RdfSerializer;
+use crate::vocab::ns::{DCAT, DCTERMS, FORMATS, PROV, SD, VOID};
+use crate::web::SharedState;
+use crate::web::error::WebError;
+use crate::web::request::SparqlParams;
+use crate::web::{blocking, rdf as rdf_answer};
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 
-const SD: &str = "http://www.w3.org/ns/sparql-service-description#";
-const VOID: &str = "http://rdfs.org/ns/void#";
-const DCAT: &str = "http://www.w3.org/ns/dcat#";
-const DCTERMS: &str = "http://purl.org/dc/terms/";
-const FORMATS: &str = "http://www.w3.org/ns/formats/";
+/// Prefixes of the Turtle answers.
+const PREFIXES: [(&str, &str); 4] = [
+    ("sd", SD),
+    ("void", VOID),
+    ("dcat", DCAT),
+    ("dcterms", DCTERMS),
+];
 
 fn n(iri: &str) -> NamedNode {
     NamedNode::new_unchecked(iri)
@@ -38,75 +42,29 @@ pub fn origin(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// Writes triples in the format the client asked for (Turtle when it does not say).
-fn rdf_response(triples: Vec<Triple>, headers: &HeaderMap, format: Option<&str>) -> Response {
-    let offers = formats::rdf_offered();
-    let chosen = match format {
-        Some(name) => formats::from_format_param(name, formats::ResultKind::Graph),
-        None => formats::choose(
-            headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()),
-            &offers,
-        )
-        .map(|(_, f)| f),
-    };
-    // A browser following a link gets Turtle it can show as text, not a download or a 406.
-    let for_browser = format.is_none() && super::protocol::wants_html(headers);
-    let chosen = if for_browser {
-        Some(OutputFormat::Rdf(oxigraph::io::RdfFormat::Turtle))
-    } else {
-        chosen
-    };
-    let Some(OutputFormat::Rdf(format)) = chosen else {
-        return (
-            StatusCode::NOT_ACCEPTABLE,
-            "this resource is available as text/turtle, application/n-triples, application/rdf+xml and application/ld+json\n",
-        )
-            .into_response();
-    };
-    let mut serializer = RdfSerializer::from_format(format);
-    for (prefix, iri) in [
-        ("sd", SD),
-        ("void", VOID),
-        ("dcat", DCAT),
-        ("dcterms", DCTERMS),
-    ] {
-        serializer = match serializer.with_prefix(prefix, iri) {
-            Ok(s) => s,
-            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-        };
-    }
-    let mut writer = serializer.for_writer(Vec::new());
-    for triple in &triples {
-        if let Err(e) = writer.serialize_triple(triple) {
-            return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
-        }
-    }
-    match writer.finish() {
-        Ok(bytes) => {
-            let mut response = bytes.into_response();
-            let content_type = if for_browser {
-                "text/plain; charset=utf-8"
-            } else {
-                OutputFormat::Rdf(format).content_type()
-            };
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            response
-                .headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("Accept"));
-            response
-        }
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
+/// Writes triples in the format the client asked for (Turtle when it does not say; Turtle as
+/// text for a browser following a link).
+fn rdf_response(
+    triples: &[Triple],
+    headers: &HeaderMap,
+    format: Option<&str>,
+) -> Result<Response, WebError> {
+    let (format, as_text) = rdf_answer::choose_for_reading(format, headers)?;
+    rdf_answer::triples_response(triples, format, &PREFIXES, as_text)
 }
 
 /// The SPARQL 1.1 Service Description of `/sparql`.
-pub fn service_description(
+pub async fn service_description(
     state: &SharedState,
     headers: &HeaderMap,
     format: Option<&str>,
-) -> Response {
+) -> Result<Response, WebError> {
+    let sizes = {
+        let backend = state.backend.clone();
+        blocking::run(state, move |_| backend.graph_sizes())
+            .await
+            .ok()
+    };
     let endpoint = n(&format!("{}/sparql", origin(headers)));
     let service = BlankNode::default();
     let mut triples = vec![
@@ -184,7 +142,7 @@ pub fn service_description(
         rdf::TYPE.as_str(),
         n(&format!("{SD}Graph")),
     ));
-    if let Ok(sizes) = state.backend.graph_sizes() {
+    if let Some(sizes) = sizes {
         let total: u64 = sizes.iter().map(|(_, c)| c).sum();
         triples.push(t(
             default_graph,
@@ -213,19 +171,18 @@ pub fn service_description(
             ));
         }
     }
-    rdf_response(triples, headers, format)
+    rdf_response(&triples, headers, format)
 }
 
 /// GET /.well-known/void: VoID and DCAT description of the whole dataset.
 pub async fn void(
     State(state): State<SharedState>,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let params = super::protocol::Params::from_query_string(raw.as_deref());
+    params: SparqlParams,
+) -> Result<Response, WebError> {
     let base = origin(&headers);
     let work_state = state.clone();
-    let facts = super::runner::run_blocking(&state, move |_| {
+    let (mut sizes, vocabularies, versions) = blocking::run(&state, move |_| {
         let sizes = work_state.backend.graph_sizes()?;
         let vocabularies = work_state.backend.select(
             "SELECT DISTINCT ?ns WHERE { { SELECT DISTINCT ?p WHERE { ?s ?p ?o } } \
@@ -234,11 +191,7 @@ pub async fn void(
         let versions = current_versions(&work_state.backend)?;
         Ok((sizes, vocabularies, versions))
     })
-    .await;
-    let (mut sizes, vocabularies, versions) = match facts {
-        Ok(f) => f,
-        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
-    };
+    .await?;
     let dataset = n(&format!("{}dataset", state.base_iri));
     let mut triples = vec![
         t(
@@ -368,7 +321,7 @@ pub async fn void(
             ));
         }
     }
-    rdf_response(triples, &headers, params.format.as_deref())
+    rdf_response(&triples, &headers, params.format.as_deref())
 }
 
 /// The newest contribution record of a contributed graph (see `ingest::contribution`).
@@ -384,7 +337,7 @@ fn current_versions(backend: &crate::store::Backend) -> crate::error::Result<Vec
     let rows = backend.select(&format!(
         "SELECT ?g ?record ?publisher ?modified WHERE {{ GRAPH <{meta}> {{
            ?record a <{DCAT}Dataset> ; <{graph}> ?g ; <{DCAT}version> ?version ;
-                   <{DCTERMS}publisher> ?publisher ; <http://www.w3.org/ns/prov#endedAtTime> ?modified }} }}
+                   <{DCTERMS}publisher> ?publisher ; <{PROV}endedAtTime> ?modified }} }}
          ORDER BY ?g DESC(?version)",
         meta = crate::vocab::graph::META,
         graph = crate::vocab::ckg::GRAPH,

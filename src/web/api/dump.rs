@@ -1,8 +1,8 @@
 //! Full dumps of the store, streamed: `/dump.nq` (N-Quads) and `/dump.trig` (TriG).
 
-use super::SharedState;
-use super::runner::stream;
 use crate::sparql::formats::OutputFormat;
+use crate::web::SharedState;
+use crate::web::blocking::stream;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;

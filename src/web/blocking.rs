@@ -1,11 +1,15 @@
-//! Runs store work off the async threads, in a bounded pool, with a timeout that really stops it:
-//! the cancellation token is cancelled at the deadline and when the client goes away.
-//! Output is streamed to the client through a bounded channel, so memory stays flat.
+//! Store work off the async threads, one way: [`run`] waits for a query slot and stops the work at
+//! the deadline or when the client goes away; [`without_deadline`] is for work that must finish
+//! once started (a contribution's commit) or must not queue behind queries (health); [`stream`]
+//! and [`answer_query`] send a query's output through a bounded channel, so memory stays flat.
 
 use super::SharedState;
+use super::error::WebError;
 use crate::error::{Error, Result};
+use crate::sparql::exec::{QueryRequest, write_results};
+use crate::sparql::formats::OutputFormat;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use oxigraph::sparql::CancellationToken;
@@ -82,29 +86,31 @@ impl Write for ChannelWriter {
     }
 }
 
-/// The HTTP answer for a library error.
-pub fn error_response(error: &Error, timeout_secs: u64) -> Response {
-    let (status, message) = match error {
-        Error::Syntax(m) | Error::Invalid(m) => (StatusCode::BAD_REQUEST, m.clone()),
-        Error::Cancelled(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "The query was cancelled: it did not finish within the {timeout_secs} s limit of this endpoint. Narrow it down (fewer patterns, LIMIT) and try again."
-            ),
-        ),
-        other => (StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
-    };
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message + "\n",
-    )
-        .into_response()
+/// Waits for a query slot, then runs `work` on a blocking thread with a cancellation token that
+/// fires at the deadline. Answers 503 at the deadline even if the work is still winding down.
+pub async fn run<T: Send + 'static>(
+    state: &SharedState,
+    work: impl FnOnce(CancellationToken) -> Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    let timeout_secs = state.query_timeout.as_secs();
+    run_with_deadline(state, work)
+        .await
+        .map_err(|e| WebError::from_library(e, timeout_secs))
 }
 
-/// Waits for a pool slot, then runs `work` on a blocking thread with a cancellation token that
-/// fires at the deadline. Returns Cancelled at the deadline even if the work is still winding down.
-pub async fn run_blocking<T: Send + 'static>(
+/// Runs `work` on a blocking thread with no slot and no deadline: for work that must finish once
+/// it has started (a contribution that has begun committing; stopping it would tell the client it
+/// failed while it landed) and for short work that must not queue behind queries (`/healthz`).
+pub async fn without_deadline<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T, WebError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(WebError::from),
+        Err(join) => Err(WebError::internal(format!("the task failed: {join}"))),
+    }
+}
+
+async fn run_with_deadline<T: Send + 'static>(
     state: &SharedState,
     work: impl FnOnce(CancellationToken) -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -151,7 +157,7 @@ pub async fn stream(
             Ok(Ok(permit)) => permit,
             _ => {
                 state.metrics.query_cancelled();
-                return error_response(&Error::Cancelled("no free slot".into()), timeout_secs);
+                return WebError::cancelled(timeout_secs).into_response();
             }
         };
     let (sender, mut receiver) = mpsc::channel::<Result<Bytes, Error>>(8);
@@ -180,7 +186,7 @@ pub async fn stream(
     let first = match tokio::time::timeout_at(deadline.into(), receiver.recv()).await {
         Ok(Some(Ok(bytes))) => Some(bytes),
         Ok(Some(Err(error))) => {
-            return error_response(&error, timeout_secs);
+            return WebError::from_library(error, timeout_secs).into_response();
         }
         Ok(None) => None,
         Err(_) => {
@@ -188,7 +194,7 @@ pub async fn stream(
                 state.metrics.query_cancelled();
                 token.cancel();
             }
-            return error_response(&Error::Cancelled("deadline".into()), timeout_secs);
+            return WebError::cancelled(timeout_secs).into_response();
         }
     };
     if done.load(std::sync::atomic::Ordering::SeqCst) {
@@ -198,7 +204,7 @@ pub async fn stream(
         while let Some(item) = receiver.recv().await {
             match item {
                 Ok(bytes) => body.extend_from_slice(&bytes),
-                Err(error) => return error_response(&error, timeout_secs),
+                Err(error) => return WebError::from_library(error, timeout_secs).into_response(),
             }
         }
         drop(guard);
@@ -280,10 +286,10 @@ impl Write for CappedWriter<'_> {
 /// to the blocking pool: two thread wake-ups fewer per request, which is most of the cost of a
 /// sub-millisecond query (bench/README.md). Only when a query slot is free at once; None means
 /// "use the streaming path" (no slot, or an answer larger than [`INLINE_LIMIT`]).
-pub fn answer_inline(
+fn answer_inline(
     state: &SharedState,
-    request: &crate::sparql::exec::QueryRequest,
-    format: crate::sparql::formats::OutputFormat,
+    request: &QueryRequest,
+    format: OutputFormat,
 ) -> Option<Response> {
     let _permit = state.slots.clone().try_acquire_owned().ok()?;
     let overflowed = std::cell::Cell::new(false);
@@ -293,7 +299,7 @@ pub fn answer_inline(
     };
     let outcome = request
         .evaluate(&state.backend, &state.federation, CancellationToken::new())
-        .and_then(|results| crate::sparql::exec::write_results(results, format, writer));
+        .and_then(|results| write_results(results, format, writer));
     match outcome {
         Ok(writer) => {
             let mut response = Response::new(Body::from(writer.buffer));
@@ -306,6 +312,34 @@ pub fn answer_inline(
             Some(response)
         }
         Err(_) if overflowed.get() => None,
-        Err(error) => Some(error_response(&error, state.query_timeout.as_secs())),
+        Err(error) => {
+            Some(WebError::from_library(error, state.query_timeout.as_secs()).into_response())
+        }
     }
+}
+
+/// Evaluates a parsed query and answers with its results in `format`: inline when it is a lookup
+/// and a slot is free at once, streamed otherwise (slot, deadline, cancellation as [`stream`]).
+pub async fn answer_query(
+    state: &SharedState,
+    request: QueryRequest,
+    format: OutputFormat,
+) -> Response {
+    if request.is_lookup()
+        && let Some(response) = answer_inline(state, &request, format)
+    {
+        return response;
+    }
+    let backend = state.backend.clone();
+    let federation = state.federation.clone();
+    stream(
+        state,
+        format.content_type(),
+        vec![(header::VARY, HeaderValue::from_static("Accept"))],
+        move |token, writer| {
+            let results = request.evaluate(&backend, &federation, token)?;
+            write_results(results, format, writer).map(drop)
+        },
+    )
+    .await
 }

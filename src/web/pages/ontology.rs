@@ -1,11 +1,13 @@
 //! `/ontology`: the classes and properties of ontology/citykg.ttl as a readable page, in the
 //! reader's language, each with its IRI, comment, super-class or super-property, domain and range.
 
-use super::SharedState;
-use super::pages::{PageCtx, compact, render};
-use super::runner::run_blocking;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::web::SharedState;
+use crate::web::blocking;
+use crate::web::error::WebError;
+use crate::web::html::{self, value};
+use crate::web::links::compact;
+use crate::web::request::PageCtx;
+use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
 use oxigraph::model::Term;
@@ -25,15 +27,10 @@ struct Term2 {
 }
 
 /// GET /ontology
-pub async fn page(
-    State(state): State<SharedState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let page = PageCtx::new("/ontology", raw.as_deref(), &headers);
+pub async fn page(State(state): State<SharedState>, page: PageCtx) -> Result<Response, WebError> {
     let lang = page.lang;
     let work_state = state.clone();
-    let rows = run_blocking(&state, move |_| {
+    let rows = blocking::run(&state, move |_| {
         work_state.backend.select(
             "SELECT ?t ?kind ?p ?o WHERE { GRAPH <https://w3id.org/citykg/graph/ontology> {
                ?t a ?kind . FILTER(STRSTARTS(STR(?t), \"https://w3id.org/citykg/ontology#\"))
@@ -41,11 +38,7 @@ pub async fn page(
                ?t ?p ?o } }",
         )
     })
-    .await;
-    let rows = match rows {
-        Ok(r) => r,
-        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
-    };
+    .await?;
     let mut terms: BTreeMap<String, Term2> = BTreeMap::new();
     let mut labels: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut comments: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
@@ -119,14 +112,13 @@ pub async fn page(
             properties.push(term)
         }
     }
-    render(
+    Ok(html::page(
         &state,
         "ontology.html",
         context! {
-            classes => minijinja::Value::from(minijinja::value::Serde(classes)),
-            properties => minijinja::Value::from(minijinja::value::Serde(properties)),
+            classes => value(classes),
+            properties => value(properties),
         },
-        StatusCode::OK,
         &page,
-    )
+    ))
 }

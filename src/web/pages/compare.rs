@@ -1,22 +1,22 @@
 //! `/compare?city=stockholm&city=helsinki`: cities side by side, by theme and by SDG goal, with the
 //! practices in each cell and a chart of the counts. A plain GET form picks the cities.
 
-use super::SharedState;
-use super::i18n::Lang;
-use super::pages::{PageCtx, render};
-use super::runner::run_blocking;
-use super::views::{Link, Linker, text};
 use crate::error::Result;
-use crate::store::Backend;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::store::{Backend, term_text as text};
+use crate::vocab::{CKG, SDG_NS, ns};
+use crate::web::SharedState;
+use crate::web::blocking;
+use crate::web::error::WebError;
+use crate::web::html::{self, value};
+use crate::web::i18n::Lang;
+use crate::web::links::{Link, Linker};
+use crate::web::request::{PageCtx, QueryPairs};
+use axum::extract::State;
 use axum::response::Response;
 use minijinja::context;
 use oxigraph::model::NamedNode;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-const SDG_NS: &str = "http://metadata.un.org/sdg/";
 const COLOURS: [&str; 6] = [
     "#0b5cad", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d",
 ];
@@ -61,7 +61,7 @@ struct Comparison {
 }
 
 fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> Result<Comparison> {
-    let all = backend.select("SELECT ?c WHERE { ?c a <https://w3id.org/citykg/ontology#City> }")?;
+    let all = backend.select(&format!("SELECT ?c WHERE {{ ?c a <{CKG}City> }}"))?;
     let city_iris: Vec<String> = all.iter().filter_map(|r| text(&r[0])).collect();
     let prefix = format!("{base_iri}id/city/");
     let chosen: Vec<NamedNode> = slugs
@@ -77,7 +77,8 @@ fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> R
     for city in &chosen {
         let mut themes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for row in backend.select(&format!(
-            "SELECT DISTINCT ?p ?t WHERE {{ ?p <https://w3id.org/citykg/ontology#city> {city} ; a <https://w3id.org/citykg/ontology#Practice> ; <http://purl.org/dc/terms/subject> ?t }}"
+            "SELECT DISTINCT ?p ?t WHERE {{ ?p <{CKG}city> {city} ; a <{CKG}Practice> ; <{}subject> ?t }}",
+            ns::DCTERMS
         ))? {
             if let (Some(p), Some(t)) = (text(&row[0]), text(&row[1])) {
                 iris.insert(p.clone());
@@ -87,7 +88,8 @@ fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> R
         }
         let mut sdgs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for row in backend.select(&format!(
-            "SELECT DISTINCT ?p ?g WHERE {{ ?p <https://w3id.org/citykg/ontology#city> {city} ; a <https://w3id.org/citykg/ontology#Practice> ; <https://w3id.org/citykg/ontology#servesGoal> ?s . OPTIONAL {{ ?s <http://www.w3.org/2004/02/skos/core#broader> ?b }} BIND(COALESCE(?b, ?s) AS ?g) FILTER(STRSTARTS(STR(?g), \"{SDG_NS}\")) }}"
+            "SELECT DISTINCT ?p ?g WHERE {{ ?p <{CKG}city> {city} ; a <{CKG}Practice> ; <{CKG}servesGoal> ?s . OPTIONAL {{ ?s <{}broader> ?b }} BIND(COALESCE(?b, ?s) AS ?g) FILTER(STRSTARTS(STR(?g), \"{SDG_NS}\")) }}",
+            ns::SKOS
         ))? {
             if let (Some(p), Some(g)) = (text(&row[0]), text(&row[1])) {
                 iris.insert(p.clone());
@@ -212,39 +214,25 @@ fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> R
 /// GET /compare
 pub async fn page(
     State(state): State<SharedState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let page = PageCtx::new("/compare", raw.as_deref(), &headers);
-    let slugs: Vec<String> = form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-        .filter(|(k, _)| k == "city")
-        .map(|(_, v)| v.into_owned())
-        .filter(|s| {
-            !s.is_empty()
-                && s.len() <= 100
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+    pairs: QueryPairs,
+    page: PageCtx,
+) -> Result<Response, WebError> {
+    let slugs: Vec<String> = pairs
+        .all("city")
+        .filter(|s| crate::slug::is_slug(s))
+        .map(str::to_owned)
         .collect();
-    let lang = page.lang;
-    let work_state = state.clone();
-    let result = run_blocking(&state, move |_| {
+    let (work_state, lang) = (state.clone(), page.lang);
+    let comparison = blocking::run(&state, move |_| {
         compare(&work_state.backend, &work_state.base_iri, &slugs, lang)
     })
-    .await;
-    match result {
-        Ok(comparison) => {
-            let width = (20
-                + comparison.by_sdg.len() as u32 * (12 * comparison.columns.len() as u32 + 10))
-                .max(200);
-            render(
-                &state,
-                "compare.html",
-                context! { c => minijinja::Value::from(minijinja::value::Serde(comparison)), chart_width => width },
-                StatusCode::OK,
-                &page,
-            )
-        }
-        Err(e) => super::runner::error_response(&e, state.query_timeout.as_secs()),
-    }
+    .await?;
+    let width = (20 + comparison.by_sdg.len() as u32 * (12 * comparison.columns.len() as u32 + 10))
+        .max(200);
+    Ok(html::page(
+        &state,
+        "compare.html",
+        context! { c => value(comparison), chart_width => width },
+        &page,
+    ))
 }

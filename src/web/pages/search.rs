@@ -1,16 +1,18 @@
 //! `/search?q=`: full-text search over names, labels and descriptions, as a page (a plain GET form,
 //! ranked hits with their kind, city and a snippet) or as JSON; and the suggestions of the 404 page.
 
-use super::SharedState;
-use super::i18n::{Lang, strings};
-use super::pages::{PageCtx, render};
-use super::runner::run_blocking;
-use super::views::Linker;
 use crate::error::Result;
 use crate::search::{Group, Kind, Results};
 use crate::sparql::formats;
+use crate::web::SharedState;
+use crate::web::blocking;
+use crate::web::error::WebError;
+use crate::web::html::{self, value};
+use crate::web::i18n::{Lang, strings};
+use crate::web::links::Linker;
+use crate::web::request::{PageCtx, QueryPairs};
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -110,26 +112,21 @@ struct SearchParams {
 }
 
 impl SearchParams {
-    fn parse(raw: Option<&str>) -> Self {
-        let mut params = Self {
-            page: 1,
-            ..Self::default()
-        };
-        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            match key.as_ref() {
-                "q" => params.q = value.chars().take(crate::search::MAX_QUERY_CHARS).collect(),
-                "page" => {
-                    params.page = value
-                        .parse()
-                        .ok()
-                        .filter(|p| (1..=MAX_PAGE).contains(p))
-                        .unwrap_or(1)
-                }
-                "format" => params.format = Some(value.into_owned()),
-                _ => {}
-            }
+    fn from_pairs(pairs: &QueryPairs) -> Self {
+        Self {
+            q: pairs
+                .get("q")
+                .unwrap_or("")
+                .chars()
+                .take(crate::search::MAX_QUERY_CHARS)
+                .collect(),
+            page: pairs
+                .get("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| (1..=MAX_PAGE).contains(p))
+                .unwrap_or(1),
+            format: pairs.get("format").map(str::to_owned),
         }
-        params
     }
 }
 
@@ -182,17 +179,17 @@ struct JsonHit {
 pub async fn page(
     State(state): State<SharedState>,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let page_ctx = PageCtx::new("/search", raw.as_deref(), &headers);
+    pairs: QueryPairs,
+    page_ctx: PageCtx,
+) -> Result<Response, WebError> {
     let lang = page_ctx.lang;
-    let params = SearchParams::parse(raw.as_deref());
+    let params = SearchParams::from_pairs(&pairs);
     let json = wants_json(params.format.as_deref(), &headers);
     let q = params.q.trim().to_owned();
     let page = params.page;
     let work_state = state.clone();
     let work_q = q.clone();
-    let found = run_blocking(&state, move |_| {
+    let found = blocking::run(&state, move |_| {
         if work_q.is_empty() {
             return Ok(None);
         }
@@ -203,12 +200,8 @@ pub async fn page(
         let hits = views(&work_state, &results, lang)?;
         Ok(Some((results.total, results.approximate, hits)))
     })
-    .await;
-    let (total, approximate, hits) = match found {
-        Ok(Some(found)) => found,
-        Ok(None) => (0, false, Vec::new()),
-        Err(e) => return super::runner::error_response(&e, state.query_timeout.as_secs()),
-    };
+    .await?;
+    let (total, approximate, hits) = found.unwrap_or((0, false, Vec::new()));
     if json {
         let body = serde_json::json!({
             "query": q,
@@ -227,16 +220,16 @@ pub async fn page(
                 snippet: h.snippet.clone(),
             }).collect::<Vec<_>>(),
         });
-        return (StatusCode::OK, [(header::VARY, "Accept")], Json(body)).into_response();
+        return Ok((StatusCode::OK, [(header::VARY, "Accept")], Json(body)).into_response());
     }
     let shown_to = ((page - 1) * PAGE_SIZE + hits.len()).min(total);
-    render(
+    Ok(html::page(
         &state,
         "search.html",
         context! {
             q => q.clone(),
             searched => !q.is_empty(),
-            hits => minijinja::Value::from(minijinja::value::Serde(&hits)),
+            hits => value(&hits),
             total => total,
             approximate => approximate,
             first => (page - 1) * PAGE_SIZE + 1,
@@ -244,9 +237,8 @@ pub async fn page(
             prev => (page > 1).then(|| page_href(&q, page - 1, lang)),
             next => (shown_to < total && page < MAX_PAGE).then(|| page_href(&q, page + 1, lang)),
         },
-        StatusCode::OK,
         &page_ctx,
-    )
+    ))
 }
 
 /// The words of a path's last segment (`/id/practice/stokholm-fibre` → "stokholm fibre").
@@ -275,7 +267,7 @@ pub async fn suggestions(state: &SharedState, path: &str, lang: Lang) -> Vec<Hit
         return Vec::new();
     }
     let work_state = state.clone();
-    let found = run_blocking(state, move |_| {
+    let found = blocking::run(state, move |_| {
         let index = &work_state.search;
         index.refresh_unless_busy(&work_state.backend)?;
         let results = index.suggest(&words, kind, SUGGESTIONS, group_of(lang))?;
@@ -285,7 +277,7 @@ pub async fn suggestions(state: &SharedState, path: &str, lang: Lang) -> Vec<Hit
     match found {
         Ok(hits) => hits,
         Err(e) => {
-            tracing::warn!("no search suggestions for {path}: {e}");
+            tracing::warn!("no search suggestions for {path}: {}", e.message);
             Vec::new()
         }
     }

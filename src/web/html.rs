@@ -1,0 +1,90 @@
+//! HTML rendering: the minijinja templates compiled into the binary (`.html` autoescapes) and
+//! `render()`, which adds the reader's interface strings and language switch to every page.
+
+use super::SharedState;
+use super::i18n::strings;
+use super::request::PageCtx;
+use crate::error::{Error, Result};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use minijinja::{Environment, context};
+
+/// The templates, compiled into the binary; `.html` templates autoescape.
+pub fn templates() -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("templates/base.html")),
+        ("home.html", include_str!("templates/home.html")),
+        ("queries.html", include_str!("templates/queries.html")),
+        ("sparql.html", include_str!("templates/sparql.html")),
+        ("resource.html", include_str!("templates/resource.html")),
+        ("not_found.html", include_str!("templates/not_found.html")),
+        ("error.html", include_str!("templates/error.html")),
+        ("alternates.html", include_str!("templates/alternates.html")),
+        ("matches.html", include_str!("templates/matches.html")),
+        ("compare.html", include_str!("templates/compare.html")),
+        ("ontology.html", include_str!("templates/ontology.html")),
+        ("contribute.html", include_str!("templates/contribute.html")),
+        ("city.html", include_str!("templates/city.html")),
+        ("goal.html", include_str!("templates/goal.html")),
+        ("practice.html", include_str!("templates/practice.html")),
+        ("sdg.html", include_str!("templates/sdg.html")),
+        ("search.html", include_str!("templates/search.html")),
+        (
+            "search_form.html",
+            include_str!("templates/search_form.html"),
+        ),
+        ("hits.html", include_str!("templates/hits.html")),
+    ] {
+        env.add_template(name, source)
+            .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;
+    }
+    Ok(env)
+}
+
+/// A serialisable value for a template context.
+pub fn value<T: serde::Serialize>(v: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(v))
+}
+
+/// Renders a template into an HTML response, with the interface strings of the reader's language.
+pub fn render(
+    state: &SharedState,
+    name: &str,
+    ctx: minijinja::Value,
+    status: StatusCode,
+    page: &PageCtx,
+) -> Response {
+    let ctx = context! {
+        t => value(strings(page.lang)),
+        lang => page.lang.code(),
+        switch_en => page.switch_en.clone(),
+        switch_sv => page.switch_sv.clone(),
+        ..ctx
+    };
+    let rendered = state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(ctx));
+    match rendered {
+        Ok(html) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::VARY, "Accept"),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("template {name} failed: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
+/// A page that is rendered with status 200.
+pub fn page(state: &SharedState, name: &str, ctx: minijinja::Value, page: &PageCtx) -> Response {
+    render(state, name, ctx, StatusCode::OK, page)
+}

@@ -1,0 +1,386 @@
+//! The city page: its strategies with their goal trees, its practices by goal and by theme, its
+//! partners and a timeline of start years. Every query starts from the city.
+
+use super::Group;
+use super::facts::Facts;
+use super::format::year_of;
+use crate::error::Result;
+use crate::store::{Backend, term_text as text};
+use crate::vocab::{CKG, ns};
+use crate::web::SharedState;
+use crate::web::error::WebError;
+use crate::web::i18n::Lang;
+use crate::web::labels::best_label;
+use crate::web::links::{Link, Linker, compact, iris_in};
+use crate::web::request::PageCtx;
+use axum::response::Response;
+use oxigraph::model::{NamedNode, Term};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One bar of a server-rendered SVG chart.
+#[derive(Serialize, Debug, PartialEq)]
+pub struct Bar {
+    pub x: u32,
+    pub width: u32,
+    pub y: u32,
+    pub height: u32,
+    pub label: String,
+    pub value: usize,
+}
+
+/// A goal in the tree, with its depth for indentation.
+#[derive(Serialize, Debug)]
+pub struct TreeGoal {
+    pub link: Link,
+    pub notation: Option<String>,
+    pub depth: usize,
+    pub practices: usize,
+}
+
+#[derive(Serialize, Debug)]
+pub struct StrategyView {
+    pub link: Link,
+    pub issued: Option<String>,
+    pub goals: Vec<TreeGoal>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct CityView {
+    pub name: String,
+    pub iri: String,
+    pub slug: String,
+    pub wikidata: Option<String>,
+    pub strategies: Vec<StrategyView>,
+    pub by_goal: Vec<Group>,
+    pub unlinked: Vec<Link>,
+    pub by_theme: Vec<Group>,
+    pub partners: Vec<Link>,
+    pub timeline: Vec<Bar>,
+    pub practice_count: usize,
+}
+
+/// The city page, or None when the resource is not a city.
+pub async fn page(
+    state: &SharedState,
+    city: &NamedNode,
+    page: &PageCtx,
+) -> Result<Option<Response>, WebError> {
+    super::kind_page(state, city, page, ("city.html", "city"), view).await
+}
+
+/// The rows the city page is built from, each query starting from the city.
+struct Rows {
+    strategies: Vec<Vec<Option<Term>>>,
+    goals: Vec<Vec<Option<Term>>>,
+    practices: Vec<Vec<Option<Term>>>,
+    served: Vec<Vec<Option<Term>>>,
+    themes: Vec<Vec<Option<Term>>>,
+    partners: Vec<Vec<Option<Term>>>,
+}
+
+impl Rows {
+    fn read(backend: &Backend, city: &NamedNode) -> Result<Self> {
+        let q = |body: String| {
+            backend.select(&format!(
+                "PREFIX ckg: <{CKG}> PREFIX skos: <{}> PREFIX dcterms: <{}> PREFIX schema: <{}>\n{body}",
+                ns::SKOS,
+                ns::DCTERMS,
+                ns::SCHEMA
+            ))
+        };
+        Ok(Self {
+            strategies: q(format!(
+                "SELECT ?s ?issued WHERE {{ ?s ckg:city {city} ; a ckg:Strategy . OPTIONAL {{ ?s dcterms:issued ?issued }} }} ORDER BY ?s"
+            ))?,
+            goals: q(format!(
+                "SELECT ?g ?s ?broader ?notation WHERE {{ ?s ckg:city {city} ; a ckg:Strategy . ?g skos:inScheme ?s . OPTIONAL {{ ?g skos:broader ?broader }} OPTIONAL {{ ?g skos:notation ?notation }} }}"
+            ))?,
+            practices: q(format!(
+                "SELECT ?p ?start WHERE {{ ?p ckg:city {city} ; a ckg:Practice . OPTIONAL {{ ?p schema:startDate ?start }} }}"
+            ))?,
+            served: q(format!(
+                "SELECT DISTINCT ?p ?g WHERE {{ ?p ckg:city {city} ; a ckg:Practice ; ckg:servesGoal ?g }}"
+            ))?,
+            themes: q(format!(
+                "SELECT DISTINCT ?p ?t WHERE {{ ?p ckg:city {city} ; a ckg:Practice ; dcterms:subject ?t }}"
+            ))?,
+            partners: q(format!(
+                "SELECT DISTINCT ?o WHERE {{ ?p ckg:city {city} ; a ckg:Practice ; ckg:partner ?o }}"
+            ))?,
+        })
+    }
+}
+
+/// Pairs (a, b) of two-column rows.
+fn pairs(rows: &[Vec<Option<Term>>]) -> impl Iterator<Item = (String, String)> + '_ {
+    rows.iter()
+        .filter_map(|row| Some((text(row.first()?)?, text(row.get(1)?)?)))
+}
+
+/// Everything the city page shows, or None when `city` is not a city.
+pub fn view(
+    backend: &Backend,
+    base_iri: &str,
+    city: &NamedNode,
+    lang: Lang,
+) -> Result<Option<CityView>> {
+    let facts = Facts::of(backend, city)?;
+    if !facts.has_type(&format!("{CKG}City")) {
+        return Ok(None);
+    }
+    let rows = Rows::read(backend, city)?;
+    let linker = Linker::new(
+        backend,
+        base_iri,
+        &iris_in([
+            &rows.strategies,
+            &rows.goals,
+            &rows.practices,
+            &rows.served,
+            &rows.themes,
+            &rows.partners,
+        ]),
+        lang,
+    )?;
+    let mut per_goal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (p, g) in pairs(&rows.served) {
+        per_goal.entry(g).or_default().insert(p);
+    }
+    let tree = GoalTree::from_rows(&rows.goals);
+    let strategies = rows
+        .strategies
+        .iter()
+        .filter_map(|row| {
+            let s = text(&row[0])?;
+            Some(StrategyView {
+                link: linker.link(&s),
+                issued: text(&row[1]),
+                goals: tree
+                    .walk(&s, |g| linker.label(g))
+                    .into_iter()
+                    .map(|(g, depth)| TreeGoal {
+                        link: linker.link(&g),
+                        notation: tree.notation.get(&g).cloned(),
+                        depth,
+                        practices: per_goal.get(&g).map_or(0, BTreeSet::len),
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let all: BTreeSet<String> = rows.practices.iter().filter_map(|r| text(&r[0])).collect();
+    let mut by_goal = Vec::new();
+    let mut linked = BTreeSet::new();
+    for (goal, set) in &per_goal {
+        if tree.scheme.contains_key(goal) {
+            linked.extend(set.iter().cloned());
+            by_goal.push(Group {
+                heading: linker.link(goal),
+                practices: linker.sorted_links(set),
+            });
+        }
+    }
+    by_goal.sort_by(|a, b| a.heading.text.cmp(&b.heading.text));
+    let mut per_theme: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (p, t) in pairs(&rows.themes) {
+        per_theme.entry(t).or_default().insert(p);
+    }
+    let mut by_theme: Vec<Group> = per_theme
+        .iter()
+        .map(|(t, set)| Group {
+            heading: linker.link(t),
+            practices: linker.sorted_links(set),
+        })
+        .collect();
+    by_theme.sort_by(|a, b| a.heading.text.cmp(&b.heading.text));
+    let partners: Vec<String> = rows.partners.iter().filter_map(|r| text(&r[0])).collect();
+    let names: Vec<(String, String, String)> = facts
+        .all_texts("https://schema.org/name")
+        .into_iter()
+        .map(|(v, l)| ("https://schema.org/name".to_owned(), l, v))
+        .collect();
+    Ok(Some(CityView {
+        name: best_label(&names, lang).unwrap_or_else(|| compact(city.as_str())),
+        iri: city.as_str().to_owned(),
+        slug: city.as_str().rsplit('/').next().unwrap_or("").to_owned(),
+        wikidata: facts
+            .iris("http://www.w3.org/2002/07/owl#sameAs")
+            .into_iter()
+            .find(|i| i.contains("wikidata.org")),
+        strategies,
+        by_goal,
+        unlinked: linker.sorted_links(all.difference(&linked)),
+        by_theme,
+        partners: linker.sorted_links(&partners),
+        timeline: timeline(&start_years(&rows.practices)),
+        practice_count: all.len(),
+    }))
+}
+
+/// The goals of a city's strategies: which scheme each is in, its notation and its narrower goals.
+#[derive(Default)]
+struct GoalTree {
+    scheme: BTreeMap<String, String>,
+    children: BTreeMap<String, Vec<String>>,
+    notation: BTreeMap<String, String>,
+    has_parent: BTreeSet<String>,
+}
+
+impl GoalTree {
+    /// From rows of (goal, scheme, broader goal?, notation?).
+    fn from_rows(rows: &[Vec<Option<Term>>]) -> Self {
+        let mut tree = Self::default();
+        for row in rows {
+            let (Some(g), Some(s)) = (text(&row[0]), text(&row[1])) else {
+                continue;
+            };
+            tree.scheme.insert(g.clone(), s);
+            if let Some(b) = text(&row[2]) {
+                tree.children.entry(b).or_default().push(g.clone());
+                tree.has_parent.insert(g.clone());
+            }
+            if let Some(n) = text(&row[3]) {
+                tree.notation.insert(g, n);
+            }
+        }
+        tree
+    }
+
+    /// The goals of `scheme` depth-first from the goals without a broader goal, with their depth;
+    /// siblings by notation, then label. A goal reached twice (a cycle) is shown once.
+    fn walk(&self, scheme: &str, label: impl Fn(&str) -> String) -> Vec<(String, usize)> {
+        let sorted = |mut list: Vec<String>| {
+            list.sort_by_key(|g| (self.notation.get(g).cloned().unwrap_or_default(), label(g)));
+            list.dedup();
+            list
+        };
+        let roots = sorted(
+            self.scheme
+                .iter()
+                .filter(|(g, s)| s.as_str() == scheme && !self.has_parent.contains(*g))
+                .map(|(g, _)| g.clone())
+                .collect(),
+        );
+        let mut out = Vec::new();
+        let mut stack: Vec<(String, usize)> = roots.into_iter().rev().map(|g| (g, 0)).collect();
+        let mut seen = BTreeSet::new();
+        while let Some((g, depth)) = stack.pop() {
+            if !seen.insert(g.clone()) {
+                continue;
+            }
+            let kids = sorted(self.children.get(&g).cloned().unwrap_or_default());
+            for kid in kids.into_iter().rev() {
+                stack.push((kid, depth + 1));
+            }
+            out.push((g, depth));
+        }
+        out
+    }
+}
+
+/// Practices per start year, each practice counted once.
+fn start_years(practices: &[Vec<Option<Term>>]) -> BTreeMap<i32, usize> {
+    let mut years: BTreeMap<i32, usize> = BTreeMap::new();
+    let mut counted = BTreeSet::new();
+    for row in practices {
+        if let (Some(p), Some(start)) = (text(&row[0]), text(&row[1]))
+            && counted.insert(p)
+            && let Some(y) = year_of(&start)
+        {
+            *years.entry(y).or_default() += 1;
+        }
+    }
+    years
+}
+
+/// Bars for counts per year, in a 600×160 drawing.
+fn timeline(years: &BTreeMap<i32, usize>) -> Vec<Bar> {
+    let (Some(first), Some(last)) = (years.keys().next(), years.keys().last()) else {
+        return Vec::new();
+    };
+    let span = (last - first + 1).max(1) as u32;
+    let max = years.values().copied().max().unwrap_or(1).max(1) as u32;
+    let width = (560 / span).clamp(4, 40);
+    years
+        .iter()
+        .map(|(year, count)| {
+            let height = (*count as u32 * 110 / max).max(4);
+            Bar {
+                x: 30 + (*year - first) as u32 * 560 / span,
+                width,
+                y: 130 - height,
+                height,
+                label: year.to_string(),
+                value: *count,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iri(s: &str) -> Option<Term> {
+        Some(Term::NamedNode(NamedNode::new_unchecked(format!(
+            "https://x/{s}"
+        ))))
+    }
+
+    #[test]
+    fn timeline_spans_the_years_with_the_tallest_bar_for_the_most() {
+        assert!(timeline(&BTreeMap::new()).is_empty());
+        let bars = timeline(&BTreeMap::from([(2006, 1), (2016, 3)]));
+        assert_eq!(bars.len(), 2);
+        assert_eq!((bars[0].x, bars[1].x), (30, 30 + 10 * 560 / 11));
+        assert_eq!(bars[1].height, 110);
+        assert_eq!(bars[0].height, 36);
+        assert_eq!(bars[0].y + bars[0].height, 130);
+    }
+
+    #[test]
+    fn goal_tree_walks_depth_first_and_survives_cycles() {
+        let rows = vec![
+            vec![iri("top"), iri("s"), None, None],
+            vec![iri("b"), iri("s"), iri("top"), None],
+            vec![iri("a"), iri("s"), iri("top"), None],
+            vec![iri("a1"), iri("s"), iri("a"), None],
+            vec![iri("other"), iri("t"), None, None],
+            // a cycle: x and y are each other's broader goal, so neither is a root
+            vec![iri("x"), iri("s"), iri("y"), None],
+            vec![iri("y"), iri("s"), iri("x"), None],
+        ];
+        let tree = GoalTree::from_rows(&rows);
+        let walked: Vec<(String, usize)> = tree
+            .walk("https://x/s", |g| g.to_owned())
+            .into_iter()
+            .map(|(g, d)| (g.trim_start_matches("https://x/").to_owned(), d))
+            .collect();
+        assert_eq!(
+            walked,
+            [
+                ("top".into(), 0),
+                ("a".into(), 1),
+                ("a1".into(), 2),
+                ("b".into(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_practice_counts_once_per_start_year() {
+        let start = |y: &str| {
+            Some(Term::Literal(oxigraph::model::Literal::new_simple_literal(
+                y,
+            )))
+        };
+        let years = start_years(&[
+            vec![iri("p"), start("2006")],
+            vec![iri("p"), start("2006-01-03")],
+            vec![iri("q"), start("2016")],
+            vec![iri("r"), None],
+        ]);
+        assert_eq!(years, BTreeMap::from([(2006, 1), (2016, 1)]));
+    }
+}

@@ -1,0 +1,88 @@
+//! Page text from data values: numbers grouped for reading, lists joined with "and", years of
+//! dates, and the order of SDG goals and targets.
+
+use crate::vocab::SDG_NS;
+
+/// "5500.0" → "5500"; "25000000" → "25,000,000"; "1.25" stays.
+pub fn tidy_number(value: &str) -> String {
+    let trimmed = if value.contains('.') && !value.contains('e') && !value.contains('E') {
+        value.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        value
+    };
+    let (int, frac) = trimmed.split_once('.').unwrap_or((trimmed, ""));
+    if int.len() <= 4 || int.starts_with('-') || !int.chars().all(|c| c.is_ascii_digit()) {
+        return trimmed.to_owned();
+    }
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}.{frac}")
+    }
+}
+
+/// "a, b and c"
+pub fn join(parts: &[String], and: &str) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {and} {last}", rest.join(", ")),
+    }
+}
+
+/// The year of an `xsd:date` or `xsd:gYear` value.
+pub fn year_of(date: &str) -> Option<i32> {
+    date.get(..4).and_then(|y| y.parse().ok())
+}
+
+/// Sorts "sdg/9.c" after "sdg/9.5" and "sdg/11" after "sdg/9".
+pub fn sdg_sort_key(iri: &str) -> (u32, String) {
+    let number = iri.strip_prefix(SDG_NS).unwrap_or(iri);
+    let (goal, target) = number.split_once('.').unwrap_or((number, ""));
+    (goal.parse().unwrap_or(99), format!("{target:>3}"))
+}
+
+/// The number of an SDG IRI ("11.2" for `…/sdg/11.2`), or the IRI itself.
+pub fn sdg_number(iri: &str) -> &str {
+    iri.strip_prefix(SDG_NS).unwrap_or(iri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_lists_read_well() {
+        assert_eq!(tidy_number("5500.0"), "5500");
+        assert_eq!(tidy_number("16000000000"), "16,000,000,000");
+        assert_eq!(tidy_number("1.25"), "1.25");
+        assert_eq!(tidy_number("25000000"), "25,000,000");
+        assert_eq!(tidy_number("14.0"), "14");
+        assert_eq!(
+            join(&["a".into(), "b".into(), "c".into()], "and"),
+            "a, b and c"
+        );
+        assert_eq!(year_of("2006-01-03"), Some(2006));
+        assert_eq!(year_of("n/a"), None);
+    }
+
+    #[test]
+    fn sdg_targets_sort_within_their_goal() {
+        assert!(
+            sdg_sort_key("http://metadata.un.org/sdg/9.c")
+                > sdg_sort_key("http://metadata.un.org/sdg/9.5")
+        );
+        assert!(
+            sdg_sort_key("http://metadata.un.org/sdg/11")
+                > sdg_sort_key("http://metadata.un.org/sdg/9.c")
+        );
+        assert_eq!(sdg_number("http://metadata.un.org/sdg/11.2"), "11.2");
+    }
+}

@@ -1,0 +1,100 @@
+//! The strategy-goal page: its place in the city's goal tree, the SDGs it maps to, the city's own
+//! practices for it and the ranked peer practices of other cities (from the derived graph).
+
+use super::facts::Facts;
+use super::format::sdg_sort_key;
+use super::peers::{Match, matches};
+use crate::error::Result;
+use crate::store::{Backend, term_text as text};
+use crate::vocab::{CKG, ns};
+use crate::web::SharedState;
+use crate::web::error::WebError;
+use crate::web::i18n::Lang;
+use crate::web::links::{Link, Linker, compact};
+use crate::web::request::PageCtx;
+use axum::response::Response;
+use oxigraph::model::NamedNode;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+const SKOS_IN_SCHEME: &str = "http://www.w3.org/2004/02/skos/core#inScheme";
+const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
+const SKOS_RELATED_MATCH: &str = "http://www.w3.org/2004/02/skos/core#relatedMatch";
+const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
+
+#[derive(Serialize, Debug)]
+pub struct GoalView {
+    pub name: String,
+    pub iri: String,
+    pub labels: Vec<(String, String)>,
+    pub notation: Option<String>,
+    pub strategy: Option<Link>,
+    pub city: Option<Link>,
+    pub broader: Vec<Link>,
+    pub narrower: Vec<Link>,
+    pub sdgs: Vec<Link>,
+    pub practices: Vec<Link>,
+    pub peers: Vec<Match>,
+}
+
+/// The goal page, or None when the resource is not a strategy goal.
+pub async fn page(
+    state: &SharedState,
+    goal: &NamedNode,
+    page: &PageCtx,
+) -> Result<Option<Response>, WebError> {
+    super::kind_page(state, goal, page, ("goal.html", "goal"), view).await
+}
+
+/// Everything the goal page shows, or None when `goal` is not a strategy goal.
+pub fn view(
+    backend: &Backend,
+    base_iri: &str,
+    goal: &NamedNode,
+    lang: Lang,
+) -> Result<Option<GoalView>> {
+    let facts = Facts::of(backend, goal)?;
+    if !facts.has_type(&format!("{CKG}StrategyGoal")) {
+        return Ok(None);
+    }
+    let prefixes = format!("PREFIX ckg: <{CKG}> PREFIX skos: <{}>\n", ns::SKOS);
+    let column = |query: String| -> Result<Vec<String>> {
+        Ok(backend
+            .select(&format!("{prefixes}{query}"))?
+            .iter()
+            .filter_map(|r| text(&r[0]))
+            .collect())
+    };
+    let narrower = column(format!("SELECT ?n WHERE {{ ?n skos:broader {goal} }}"))?;
+    let city = column(format!(
+        "SELECT ?city WHERE {{ {goal} skos:inScheme ?s . ?s ckg:city ?city }}"
+    ))?;
+    let practices = column(format!(
+        "SELECT DISTINCT ?p WHERE {{ ?p ckg:servesGoal {goal} ; a ckg:Practice }}"
+    ))?;
+    let mut iris: BTreeSet<String> = BTreeSet::new();
+    for property in [SKOS_IN_SCHEME, SKOS_BROADER, SKOS_RELATED_MATCH] {
+        iris.extend(facts.iris(property));
+    }
+    for list in [&narrower, &city, &practices] {
+        iris.extend(list.iter().cloned());
+    }
+    let linker = Linker::new(backend, base_iri, &iris, lang)?;
+    let mut sdgs = facts.iris(SKOS_RELATED_MATCH);
+    sdgs.sort_by_key(|s| sdg_sort_key(s));
+    Ok(Some(GoalView {
+        name: facts
+            .text(SKOS_PREF_LABEL, lang)
+            .unwrap_or_else(|| compact(goal.as_str())),
+        iri: goal.as_str().to_owned(),
+        labels: facts.all_texts(SKOS_PREF_LABEL),
+        notation: facts.text("http://www.w3.org/2004/02/skos/core#notation", lang),
+        strategy: facts.iris(SKOS_IN_SCHEME).first().map(|s| linker.link(s)),
+        city: city.first().map(|c| linker.link(c)),
+        broader: linker.sorted_links(&facts.iris(SKOS_BROADER)),
+        narrower: linker.sorted_links(&narrower),
+        sdgs: sdgs.iter().map(|s| linker.link(s)).collect(),
+        practices: linker.sorted_links(&practices),
+        peers: matches(backend, base_iri, goal, lang)?,
+    }))
+}

@@ -1,0 +1,242 @@
+//! `/id/{kind}/{slug}`: every resource IRI `{base}id/{kind}/{slug}` dereferences here. RDF clients
+//! get its description (DESCRIBE) in the format they ask for; browsers get the page of its kind
+//! (city, goal, practice) or the generic page: its statements and what links to it, by city.
+
+use crate::error::Result;
+use crate::sparql::exec::QueryRequest;
+use crate::sparql::formats::OutputFormat;
+use crate::store::{Backend, term_text as text};
+use crate::vocab::CKG;
+use crate::web::SharedState;
+use crate::web::error::WebError;
+use crate::web::html::{self, value};
+use crate::web::i18n::{Lang, strings};
+use crate::web::links::{Cell, Link, Linker, cell, compact, query_href, rdf_format_links};
+use crate::web::request::{PageCtx, QueryPairs, wants_html};
+use crate::web::{blocking, rdf};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use minijinja::context;
+use oxigraph::model::{NamedNode, Term};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The kinds of resource under `…/id/`.
+const KINDS: [&str; 8] = [
+    "city", "strategy", "goal", "practice", "org", "outcome", "source", "theme",
+];
+
+/// GET /id/{kind}/{slug}
+pub async fn dereference(
+    State(state): State<SharedState>,
+    Path((kind, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    pairs: QueryPairs,
+    page: PageCtx,
+) -> Result<Response, WebError> {
+    let missing = || WebError::not_found(format!("There is no {kind} {slug:?} in citykg."));
+    if !KINDS.contains(&kind.as_str()) || !crate::slug::is_slug(&slug) {
+        return Err(missing());
+    }
+    let iri =
+        NamedNode::new(format!("{}id/{kind}/{slug}", state.base_iri)).map_err(|_| missing())?;
+    let html = match pairs.get("format") {
+        Some("html") => true,
+        Some(_) => false,
+        None => wants_html(&headers),
+    };
+    let outgoing = {
+        let (backend, subject) = (state.backend.clone(), iri.clone());
+        blocking::run(&state, move |_| {
+            backend.select(&format!(
+                "SELECT ?p ?o WHERE {{ {subject} ?p ?o }} ORDER BY ?p ?o"
+            ))
+        })
+        .await?
+    };
+    if outgoing.is_empty() {
+        return Err(missing());
+    }
+    if !html {
+        let format = rdf::choose(pairs.get("format"), &headers)?;
+        // `iri` is a validated NamedNode; its Display writes `<…>` with nothing left to escape.
+        let describe = QueryRequest::parse(&format!("DESCRIBE {iri}"), None)?;
+        return Ok(blocking::answer_query(&state, describe, OutputFormat::Rdf(format)).await);
+    }
+    let specific = match kind.as_str() {
+        "city" => super::city::page(&state, &iri, &page).await?,
+        "goal" => super::goal::page(&state, &iri, &page).await?,
+        "practice" => super::practice::page(&state, &iri, &page).await?,
+        _ => None,
+    };
+    match specific {
+        Some(response) => Ok(response),
+        None => generic_page(&state, &iri, outgoing, &page).await,
+    }
+}
+
+#[derive(Serialize)]
+struct PropertyRow {
+    property: Cell,
+    value: Cell,
+}
+
+/// The page of any other resource: its statements and everything linked to it, by city.
+async fn generic_page(
+    state: &SharedState,
+    iri: &NamedNode,
+    outgoing: Vec<Vec<Option<Term>>>,
+    page: &PageCtx,
+) -> Result<Response, WebError> {
+    let linked = {
+        let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
+        blocking::run(state, move |_| {
+            linked(&work_state.backend, &work_state.base_iri, &subject, lang)
+        })
+        .await?
+    };
+    let mut label = compact(iri.as_str());
+    let mut properties = Vec::new();
+    for row in &outgoing {
+        if let (Some(Some(p)), Some(Some(o))) = (row.first(), row.get(1)) {
+            if let (Term::NamedNode(p), Term::Literal(l)) = (p, o)
+                && (p.as_str().ends_with("#prefLabel") || p.as_str() == "https://schema.org/name")
+                && l.language().is_none_or(|lang| lang == "en")
+            {
+                label = l.value().to_owned();
+            }
+            properties.push(PropertyRow {
+                property: cell(p, &state.base_iri),
+                value: cell(o, &state.base_iri),
+            });
+        }
+    }
+    let label = if linked.label == compact(iri.as_str()) {
+        label
+    } else {
+        linked.label.clone()
+    };
+    Ok(html::page(
+        state,
+        "resource.html",
+        context! {
+            label => label,
+            iri => iri.as_str(),
+            properties => value(&properties),
+            groups => value(&linked.groups),
+            formats => value(rdf_format_links(&page.path)),
+            query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
+        },
+        page,
+    ))
+}
+
+/// Resources that point at one resource through one property.
+#[derive(Serialize, Debug)]
+pub struct Relation {
+    pub name: String,
+    pub items: Vec<Link>,
+}
+
+/// What points at a resource from one city (or from no city: `heading` is None).
+#[derive(Serialize, Debug)]
+pub struct CityLinks {
+    pub heading: Option<Link>,
+    pub relations: Vec<Relation>,
+}
+
+/// The label of a resource and everything linked to it, grouped by city: for theme,
+/// organisation, strategy, source and outcome pages.
+#[derive(Serialize, Debug)]
+pub struct LinkedView {
+    pub label: String,
+    pub groups: Vec<CityLinks>,
+}
+
+/// The interface-string key naming a property as seen from its object.
+fn relation_key(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "http://purl.org/dc/terms/subject" => "rel_subject",
+        "https://w3id.org/citykg/ontology#partner" => "rel_partner",
+        "http://www.w3.org/ns/prov#wasDerivedFrom" => "rel_source",
+        "http://purl.org/dc/terms/publisher" => "rel_publisher",
+        "http://www.w3.org/2004/02/skos/core#inScheme" => "rel_scheme",
+        "https://w3id.org/citykg/ontology#outcome" => "rel_outcome",
+        "https://w3id.org/citykg/ontology#servesGoal" => "rel_serves",
+        _ => return None,
+    })
+}
+
+/// Everything that links to `iri`, grouped by the city it belongs to (a practice's or
+/// strategy's `ckg:city`, a goal's strategy's city, an outcome's practice's city).
+pub fn linked(
+    backend: &Backend,
+    base_iri: &str,
+    iri: &NamedNode,
+    lang: Lang,
+) -> Result<LinkedView> {
+    let incoming = backend.select(&format!(
+        "PREFIX ckg: <{CKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+         SELECT DISTINCT ?s ?p ?city WHERE {{
+           ?s ?p {iri} FILTER(isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+           OPTIONAL {{ {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme/ckg:city ?city }}
+                      UNION {{ ?owner ckg:outcome ?s . ?owner ckg:city ?city }} }}
+         }} LIMIT 2000"
+    ))?;
+    let mut iris: BTreeSet<String> = BTreeSet::new();
+    iris.insert(iri.as_str().to_owned());
+    for row in &incoming {
+        iris.extend(row.iter().filter_map(text));
+    }
+    let linker = Linker::new(backend, base_iri, &iris, lang)?;
+    let strings = strings(lang);
+    // city (or "") → property → subjects
+    let mut grouped: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for row in &incoming {
+        let (Some(s), Some(p)) = (text(&row[0]), text(&row[1])) else {
+            continue;
+        };
+        // Contribution records and derived data are not the resource's links.
+        if s.starts_with(&format!("{base_iri}api/")) {
+            continue;
+        }
+        let city = text(&row[2]).unwrap_or_default();
+        grouped
+            .entry(city)
+            .or_default()
+            .entry(p)
+            .or_default()
+            .insert(s);
+    }
+    let mut groups: Vec<CityLinks> = grouped
+        .into_iter()
+        .map(|(city, relations)| {
+            let mut relations: Vec<Relation> = relations
+                .into_iter()
+                .map(|(p, subjects)| Relation {
+                    name: relation_key(&p)
+                        .and_then(|k| strings.get(k).map(|s| s.to_string()))
+                        .unwrap_or_else(|| linker.label(&p)),
+                    items: linker.sorted_links(&subjects),
+                })
+                .collect();
+            relations.sort_by(|a, b| a.name.cmp(&b.name));
+            CityLinks {
+                heading: (!city.is_empty()).then(|| linker.link(&city)),
+                relations,
+            }
+        })
+        .collect();
+    // Cities by name, then what belongs to no city.
+    groups.sort_by(|a, b| match (&a.heading, &b.heading) {
+        (Some(x), Some(y)) => x.text.cmp(&y.text),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    Ok(LinkedView {
+        label: linker.label(iri.as_str()),
+        groups,
+    })
+}

@@ -1,0 +1,146 @@
+//! `/sdg/{number}`: the page of a UN SDG goal or target (`http://metadata.un.org/sdg/{number}`):
+//! the practices serving it (directly or through a target) grouped by city, and the city goals
+//! mapped to it.
+
+use super::Group;
+use super::facts::Facts;
+use super::format::{sdg_number, sdg_sort_key};
+use crate::error::Result;
+use crate::store::{Backend, term_text as text};
+use crate::vocab::{CKG, SDG_NS, ns};
+use crate::web::SharedState;
+use crate::web::blocking;
+use crate::web::error::WebError;
+use crate::web::html::{self, value};
+use crate::web::i18n::Lang;
+use crate::web::links::{Link, Linker, query_href};
+use crate::web::request::PageCtx;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use minijinja::context;
+use oxigraph::model::NamedNode;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
+
+#[derive(Serialize, Debug)]
+pub struct SdgView {
+    pub name: String,
+    pub number: String,
+    pub definition: Option<String>,
+    pub iri: String,
+    pub broader: Option<Link>,
+    pub narrower: Vec<Link>,
+    pub by_city: Vec<Group>,
+    pub goals: Vec<Link>,
+}
+
+/// The IRI of SDG goal or target `number` ("11", "11.2", "9.c"), if it is one in form.
+fn sdg_iri(number: &str) -> Option<NamedNode> {
+    let valid = !number.is_empty()
+        && number.len() <= 6
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.');
+    valid
+        .then(|| NamedNode::new(format!("{SDG_NS}{number}")).ok())
+        .flatten()
+}
+
+/// GET /sdg/{number}
+pub async fn page(
+    State(state): State<SharedState>,
+    Path(number): Path<String>,
+    page: PageCtx,
+) -> Result<Response, WebError> {
+    let missing = || WebError::not_found(format!("There is no SDG goal or target {number:?}."));
+    let iri = sdg_iri(&number).ok_or_else(missing)?;
+    let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
+    let view = blocking::run(&state, move |_| {
+        view(&work_state.backend, &work_state.base_iri, &subject, lang)
+    })
+    .await?
+    .ok_or_else(missing)?;
+    Ok(html::page(
+        &state,
+        "sdg.html",
+        context! {
+            sdg => value(view),
+            query_href => query_href(&format!("DESCRIBE {iri}")),
+        },
+        &page,
+    ))
+}
+
+/// Everything the SDG page shows, or None when the store says nothing of `sdg`.
+pub fn view(
+    backend: &Backend,
+    base_iri: &str,
+    sdg: &NamedNode,
+    lang: Lang,
+) -> Result<Option<SdgView>> {
+    let facts = Facts::of(backend, sdg)?;
+    if facts.is_empty() {
+        return Ok(None);
+    }
+    let prefixes = format!("PREFIX ckg: <{CKG}> PREFIX skos: <{}>\n", ns::SKOS);
+    let practices = backend.select_strings(&format!(
+        "{prefixes}SELECT DISTINCT ?p ?city WHERE {{ {{ ?p ckg:servesGoal {sdg} }} UNION {{ ?t skos:broader {sdg} . ?p ckg:servesGoal ?t }} ?p a ckg:Practice ; ckg:city ?city }}"
+    ))?;
+    let goals = backend.select_strings(&format!(
+        "{prefixes}SELECT DISTINCT ?g WHERE {{ {{ ?g skos:relatedMatch {sdg} }} UNION {{ ?t skos:broader {sdg} . ?g skos:relatedMatch ?t }} ?g a ckg:StrategyGoal }}"
+    ))?;
+    let narrower = backend.select(&format!(
+        "{prefixes}SELECT DISTINCT ?n WHERE {{ ?n skos:broader {sdg} }}"
+    ))?;
+    let mut narrower: Vec<String> = narrower.iter().filter_map(|r| text(&r[0])).collect();
+    narrower.sort_by_key(|s| sdg_sort_key(s));
+    let goals: Vec<String> = goals.into_iter().flatten().collect();
+    let broader = facts.iris(SKOS_BROADER);
+    let mut iris: BTreeSet<String> = practices.iter().flatten().cloned().collect();
+    iris.extend(goals.iter().cloned());
+    iris.extend(narrower.iter().cloned());
+    iris.extend(broader.iter().cloned());
+    let linker = Linker::new(backend, base_iri, &iris, lang)?;
+    let mut per_city: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in &practices {
+        if let [p, c] = &row[..] {
+            per_city.entry(c.clone()).or_default().insert(p.clone());
+        }
+    }
+    let mut by_city: Vec<Group> = per_city
+        .iter()
+        .map(|(c, ps)| Group {
+            heading: linker.link(c),
+            practices: linker.sorted_links(ps),
+        })
+        .collect();
+    by_city.sort_by(|a, b| a.heading.text.cmp(&b.heading.text));
+    Ok(Some(SdgView {
+        name: facts
+            .text("http://www.w3.org/2004/02/skos/core#prefLabel", lang)
+            .unwrap_or_default(),
+        number: sdg_number(sdg.as_str()).to_owned(),
+        definition: facts.text("http://www.w3.org/2004/02/skos/core#definition", lang),
+        iri: sdg.as_str().to_owned(),
+        broader: broader.first().map(|b| linker.link(b)),
+        narrower: narrower.iter().map(|n| linker.link(n)).collect(),
+        by_city,
+        goals: linker.sorted_links(&goals),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_goal_and_target_numbers_make_an_iri() {
+        assert!(sdg_iri("11").is_some());
+        assert!(sdg_iri("9.c").is_some());
+        for bad in ["", "11/x", "\"><", "1234567"] {
+            assert!(sdg_iri(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Every path and the handler that answers it, and the layers around them: the page routes get
+//! the HTML error layer; everything gets metrics, request logging, CORS and the body limits.
+
+use super::{SharedState, api, metrics, pages};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::time::Duration;
+use tower_http::cors::{Any, CorsLayer};
+
+/// The router with every route and layer.
+pub fn router(state: SharedState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers(Any)
+        .max_age(Duration::from_secs(3600));
+    let upload_limit = DefaultBodyLimit::max(state.max_upload_bytes.saturating_add(64 * 1024));
+    let pages = Router::new()
+        .route("/", get(pages::home::page))
+        .route("/queries", get(pages::sparql::queries))
+        .route("/compare", get(pages::compare::page))
+        .route("/search", get(pages::search::page))
+        .route("/ontology", get(pages::ontology::page))
+        .route(
+            "/contribute",
+            get(pages::contribute::page)
+                .post(pages::contribute::upload)
+                .layer(upload_limit),
+        )
+        .route("/id/{kind}/{slug}", get(pages::resource::dereference))
+        .route("/sdg/{number}", get(pages::sdg::page))
+        .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::html_errors,
+        ));
+    let api = Router::new()
+        .route(
+            "/api/contributions/{city}",
+            get(api::contributions::versions)
+                .put(api::contributions::submit)
+                .post(api::contributions::submit)
+                .delete(api::contributions::retract),
+        )
+        .route(
+            "/api/contributions/{city}/{version}",
+            get(api::contributions::version),
+        )
+        .route(
+            "/contribute/template.csv",
+            get(api::contributions::template),
+        )
+        .route("/contribute/{file}", get(api::contributions::export))
+        .route("/sparql", get(api::sparql::get).post(api::sparql::post))
+        .route("/healthz", get(api::health::healthz))
+        .route("/metrics", get(api::health::metrics))
+        .route("/.well-known/void", get(api::service::void))
+        .route("/dump.nq", get(api::dump::nquads))
+        .route("/dump.trig", get(api::dump::trig));
+    Router::new()
+        .merge(api)
+        .merge(pages)
+        .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(cors)
+        .with_state(state)
+}
