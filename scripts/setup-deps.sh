@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what citykg's build and tests need on Debian, only when it is missing: libclang (bindgen,
 # for Oxigraph's bundled RocksDB), Python's venv, and pySHACL in target/pyshacl-venv (the SHACL
-# cross-check test). Pass --browser to add Chromium for page tests.
+# cross-check test). Pass --browser to add Chromium for page tests, and --clients for the SPARQL
+# client suite: SPARQLWrapper and rdflib in target/clients-venv, Comunica in target/comunica.
 set -euo pipefail
 
 need=()
@@ -9,8 +10,19 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' \
    && ! ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1; then
   need+=(libclang-dev)
 fi
-if [[ "${1:-}" == "--browser" ]] && ! command -v chromium >/dev/null 2>&1; then
+browser=0 clients=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=1 ;;
+    --clients) clients=1 ;;
+    *) echo "setup-deps.sh: unknown option $arg (use --browser, --clients)" >&2; exit 2 ;;
+  esac
+done
+if ((browser)) && ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)
+fi
+if ((clients)) && ! command -v npm >/dev/null 2>&1; then
+  need+=(nodejs npm)
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3 python3-venv)
@@ -31,4 +43,20 @@ if ! "$venv/bin/python" -c 'import pyshacl' >/dev/null 2>&1; then
   mkdir -p target
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check pyshacl==0.40.1
+fi
+
+# The SPARQL client suite (tests/clients.rs): pinned clients, each in its own folder under target/.
+if ((clients)); then
+  clients_venv=target/clients-venv
+  if ! "$clients_venv/bin/python" -c 'import SPARQLWrapper, rdflib' >/dev/null 2>&1; then
+    echo "installing SPARQLWrapper and rdflib into $clients_venv" >&2
+    python3 -m venv "$clients_venv"
+    "$clients_venv/bin/pip" install -q --disable-pip-version-check SPARQLWrapper==2.0.0 rdflib==7.6.0
+  fi
+  comunica=target/comunica
+  if [[ ! -d "$comunica/node_modules/@comunica/query-sparql" ]]; then
+    echo "installing Comunica into $comunica" >&2
+    mkdir -p "$comunica"
+    npm install --silent --no-audit --no-fund --prefix "$comunica" @comunica/query-sparql@4.5.0 >/dev/null
+  fi
 fi

@@ -53,6 +53,14 @@ enum Command {
         /// The largest contribution accepted, in MiB (larger bodies get 413).
         #[arg(long, default_value_t = 50)]
         max_upload_mb: u64,
+        /// The address clients reach this server at (e.g. https://citykg.example.org), for the
+        /// service description, VoID and dump links; without it they follow the Host header.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// The IP address of a reverse proxy whose X-Forwarded-Proto and X-Forwarded-Host are
+        /// believed (repeatable); other clients' forwarded headers are ignored.
+        #[arg(long)]
+        trusted_proxy: Vec<std::net::IpAddr>,
     },
     /// Submit a city's dataset into the local store through the contribution pipeline (parse,
     /// SHACL, ownership rules, a new version in the history). Stop the server first.
@@ -188,6 +196,8 @@ fn main() -> anyhow::Result<()> {
             bundle_dir,
             query_slots,
             max_upload_mb,
+            public_url,
+            trusted_proxy,
         } => {
             let mut config = ServeConfig::new(data_dir);
             config.bind = bind;
@@ -202,6 +212,8 @@ fn main() -> anyhow::Result<()> {
                 config.query_slots = slots;
             }
             config.max_upload_mb = max_upload_mb;
+            config.public_url = public_url;
+            config.trusted_proxies = trusted_proxy;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

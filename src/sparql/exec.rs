@@ -172,7 +172,11 @@ pub fn write_results<W: Write>(
                 .serialize_boolean_to_writer(writer, value)
                 .map_err(io_error)?
         }
-        (QueryResults::Graph(triples), OutputFormat::Rdf(f)) => {
+        (QueryResults::Graph(triples), OutputFormat::Rdf(_) | OutputFormat::N3) => {
+            let f = match format {
+                OutputFormat::Rdf(f) => f,
+                _ => oxigraph::io::RdfFormat::Turtle,
+            };
             let mut out = RdfSerializer::from_format(f)
                 .with_prefix("ckg", crate::vocab::CKG)
                 .map_err(|e| Error::Invalid(e.to_string()))?

@@ -19,6 +19,8 @@ pub enum ResultKind {
 pub enum OutputFormat {
     Results(QueryResultsFormat),
     Rdf(RdfFormat),
+    /// N3 asked for by name (`text/n3`): Turtle, which is N3, labelled as N3.
+    N3,
     /// The server-rendered HTML page (for browsers only).
     Html,
 }
@@ -39,6 +41,7 @@ impl OutputFormat {
             Self::Rdf(RdfFormat::RdfXml) => "application/rdf+xml",
             Self::Rdf(RdfFormat::JsonLd { .. }) => "application/ld+json",
             Self::Rdf(_) => "application/octet-stream",
+            Self::N3 => "text/n3; charset=utf-8",
             Self::Html => "text/html; charset=utf-8",
         }
     }
@@ -61,6 +64,7 @@ pub fn offered(kind: ResultKind) -> Vec<(&'static str, OutputFormat)> {
                 "text/tab-separated-values",
                 OutputFormat::Results(QueryResultsFormat::Tsv),
             ),
+            ("text/tsv", OutputFormat::Results(QueryResultsFormat::Tsv)),
             (
                 "application/json",
                 OutputFormat::Results(QueryResultsFormat::Json),
@@ -84,7 +88,14 @@ pub fn rdf_offered() -> Vec<(&'static str, OutputFormat)> {
         ),
         ("application/rdf+xml", OutputFormat::Rdf(RdfFormat::RdfXml)),
         ("application/ld+json", jsonld()),
+        ("application/n-quads", OutputFormat::Rdf(RdfFormat::NQuads)),
+        ("application/trig", OutputFormat::Rdf(RdfFormat::TriG)),
+        ("text/n3", OutputFormat::N3),
         ("application/x-turtle", OutputFormat::Rdf(RdfFormat::Turtle)),
+        ("application/turtle", OutputFormat::Rdf(RdfFormat::Turtle)),
+        ("text/rdf+n3", OutputFormat::N3),
+        ("application/n3", OutputFormat::N3),
+        ("application/x-json+ld", jsonld()),
         ("text/plain", OutputFormat::Rdf(RdfFormat::NTriples)),
         ("application/xml", OutputFormat::Rdf(RdfFormat::RdfXml)),
         ("application/json", jsonld()),
@@ -109,6 +120,9 @@ pub fn from_format_param(value: &str, kind: ResultKind) -> Option<OutputFormat> 
         "ntriples" | "n-triples" | "nt" => "application/n-triples",
         "rdfxml" | "rdf-xml" | "rdf" => "application/rdf+xml",
         "jsonld" | "json-ld" => "application/ld+json",
+        "nquads" | "n-quads" | "nq" => "application/n-quads",
+        "trig" => "application/trig",
+        "n3" => "text/n3",
         "html" => return Some(OutputFormat::Html),
         other => other,
     };
@@ -122,6 +136,19 @@ pub fn from_format_param(value: &str, kind: ResultKind) -> Option<OutputFormat> 
         .into_iter()
         .find(|(m, _)| *m == media)
         .map(|(_, f)| f)
+}
+
+/// The first of several `format`/`output` values that fits `kind`. Each value may be a short
+/// name, a media type or a comma-separated list of them (SPARQLWrapper sends
+/// `format=json-ld&format=application/ld+json,application/x-json+ld`); parameters after `;` are
+/// ignored. None when no value fits, and the caller falls back to Accept.
+pub fn from_format_params(values: &[String], kind: ResultKind) -> Option<OutputFormat> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|v| v.split(';').next().unwrap_or("").trim())
+        .filter(|v| !v.is_empty())
+        .find_map(|v| from_format_param(v, kind))
 }
 
 /// One entry of an Accept header.
@@ -247,5 +274,30 @@ mod tests {
             Some(OutputFormat::Results(QueryResultsFormat::Csv))
         );
         assert_eq!(from_format_param("csv", ResultKind::Graph), None);
+        assert_eq!(
+            from_format_param("n3", ResultKind::Graph),
+            Some(OutputFormat::N3)
+        );
+    }
+
+    #[test]
+    fn the_first_fitting_format_value_wins() {
+        let values = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            from_format_params(
+                &values(&["json-ld", "application/ld+json,application/x-json+ld"]),
+                ResultKind::Graph
+            ),
+            Some(jsonld())
+        );
+        assert_eq!(
+            from_format_params(&values(&["bogus", "", "text/tsv"]), ResultKind::Solutions),
+            Some(OutputFormat::Results(QueryResultsFormat::Tsv))
+        );
+        assert_eq!(
+            from_format_params(&values(&["turtle"]), ResultKind::Solutions),
+            None
+        );
+        assert_eq!(from_format_params(&[], ResultKind::Solutions), None);
     }
 }

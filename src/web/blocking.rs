@@ -14,18 +14,64 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use oxigraph::sparql::CancellationToken;
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
 const CHUNK: usize = 64 * 1024;
 
-/// Cancels its token when dropped: held by the request future and then by the response body,
-/// so a client that disconnects stops the work it started.
-struct CancelOnDrop(CancellationToken);
+/// The cancellation of one piece of store work: its token is cancelled, the cancellation counted
+/// in `citykg_queries_cancelled_total` and logged at most once, whether at the deadline or because
+/// the client went away; and not counted once the work has finished.
+struct Watch {
+    token: CancellationToken,
+    state: SharedState,
+    finished: AtomicBool,
+    counted: AtomicBool,
+}
+
+impl Watch {
+    fn new(state: &SharedState) -> Arc<Self> {
+        Arc::new(Self {
+            token: CancellationToken::new(),
+            state: state.clone(),
+            finished: AtomicBool::new(false),
+            counted: AtomicBool::new(false),
+        })
+    }
+
+    fn cancel(&self, why: &str) {
+        if !self.finished.load(Ordering::SeqCst) && !self.counted.swap(true, Ordering::SeqCst) {
+            self.state.metrics.query_cancelled();
+            tracing::info!(target: "citykg::query", "a query was cancelled: {why}");
+        }
+        self.token.cancel();
+    }
+
+    fn finish(&self) {
+        self.finished.store(true, Ordering::SeqCst);
+    }
+
+    fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::SeqCst)
+    }
+
+    fn deadline_reached(&self) {
+        let secs = self.state.query_timeout.as_secs();
+        self.cancel(&format!("it did not finish within the {secs} s limit"));
+    }
+}
+
+/// Cancels unfinished work when dropped: held by the request future and then by the response
+/// body, so a client that disconnects stops (and is counted for) the work it started.
+struct CancelOnDrop(Arc<Watch>);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.cancel();
+        if !self.0.is_finished() {
+            self.0.cancel("the client went away");
+        }
     }
 }
 
@@ -43,7 +89,7 @@ impl Drop for AbortOnDrop {
 pub struct ChannelWriter {
     buffer: Vec<u8>,
     sender: mpsc::Sender<Result<Bytes, Error>>,
-    token: CancellationToken,
+    watch: Arc<Watch>,
 }
 
 impl ChannelWriter {
@@ -56,7 +102,7 @@ impl ChannelWriter {
             Vec::with_capacity(CHUNK),
         ));
         self.sender.blocking_send(Ok(chunk)).map_err(|_| {
-            self.token.cancel();
+            self.watch.cancel("the client went away");
             std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
         })
     }
@@ -115,22 +161,35 @@ async fn run_with_deadline<T: Send + 'static>(
     work: impl FnOnce(CancellationToken) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let deadline = Instant::now() + state.query_timeout;
-    let token = CancellationToken::new();
-    let guard = CancelOnDrop(token.clone());
-    let permit = tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned())
-        .await
-        .map_err(|_| Error::Cancelled("no free query slot before the deadline".into()))?
-        .map_err(|_| Error::Invalid("the server is shutting down".into()))?;
-    let task_token = token.clone();
+    let watch = Watch::new(state);
+    let guard = CancelOnDrop(watch.clone());
+    let permit =
+        match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(Error::Invalid("the server is shutting down".into())),
+            Err(_) => {
+                watch.cancel("no query slot became free before the deadline");
+                return Err(Error::Cancelled(
+                    "no free query slot before the deadline".into(),
+                ));
+            }
+        };
+    let task_token = watch.token.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         work(task_token)
     });
     let result = match tokio::time::timeout_at(deadline.into(), task).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(join)) => Err(Error::Evaluation(format!("the query task failed: {join}"))),
+        Ok(Ok(result)) => {
+            watch.finish();
+            result
+        }
+        Ok(Err(join)) => {
+            watch.finish();
+            Err(Error::Evaluation(format!("the query task failed: {join}")))
+        }
         Err(_) => {
-            state.metrics.query_cancelled();
+            watch.deadline_reached();
             Err(Error::Cancelled("deadline reached".into()))
         }
     };
@@ -150,30 +209,28 @@ pub async fn stream(
 ) -> Response {
     let timeout_secs = state.query_timeout.as_secs();
     let deadline = Instant::now() + state.query_timeout;
-    let token = CancellationToken::new();
-    let guard = CancelOnDrop(token.clone());
+    let watch = Watch::new(state);
+    let guard = CancelOnDrop(watch.clone());
     let permit =
         match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => permit,
             _ => {
-                state.metrics.query_cancelled();
+                watch.cancel("no query slot became free before the deadline");
                 return WebError::cancelled(timeout_secs).into_response();
             }
         };
     let (sender, mut receiver) = mpsc::channel::<Result<Bytes, Error>>(8);
-    let task_token = token.clone();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let task_done = done.clone();
+    let task_watch = watch.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let mut writer = ChannelWriter {
             buffer: Vec::with_capacity(CHUNK),
             sender: sender.clone(),
-            token: task_token.clone(),
+            watch: task_watch.clone(),
         };
-        let outcome = produce(task_token, &mut writer);
+        let outcome = produce(task_watch.token.clone(), &mut writer);
         // All output is produced: what is left is handing over the last chunk.
-        task_done.store(true, std::sync::atomic::Ordering::SeqCst);
+        task_watch.finish();
         let outcome = outcome.and_then(|()| {
             writer
                 .send()
@@ -190,14 +247,11 @@ pub async fn stream(
         }
         Ok(None) => None,
         Err(_) => {
-            if !token.is_cancelled() {
-                state.metrics.query_cancelled();
-                token.cancel();
-            }
+            watch.deadline_reached();
             return WebError::cancelled(timeout_secs).into_response();
         }
     };
-    if done.load(std::sync::atomic::Ordering::SeqCst) {
+    if watch.is_finished() {
         // Everything was produced already: collect the rest (at most one more chunk is on its
         // way) and answer in one piece with a Content-Length, or with an error status.
         let mut body = first.map(|b| b.to_vec()).unwrap_or_default();
@@ -217,14 +271,12 @@ pub async fn stream(
         }
         return response;
     }
-    // Still producing: the deadline also covers streaming, so a timer cancels the token.
-    let timer_token = token.clone();
-    let metrics_state = state.clone();
+    // Still producing: the deadline also covers streaming, so a timer cancels the work.
+    let timer_watch = watch.clone();
     let timer = AbortOnDrop(tokio::spawn(async move {
         tokio::time::sleep_until(deadline.into()).await;
-        if !timer_token.is_cancelled() && !done.load(std::sync::atomic::Ordering::SeqCst) {
-            metrics_state.metrics.query_cancelled();
-            timer_token.cancel();
+        if !timer_watch.is_finished() {
+            timer_watch.deadline_reached();
         }
     }));
     let rest = tokio_stream::wrappers::ReceiverStream::new(receiver)

@@ -135,22 +135,56 @@ fn escape(label: &str) -> String {
 
 /// Middleware: one log line and one metrics record per request.
 pub async fn track(State(state): State<SharedState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let mut pending = Pending {
+        state,
+        started: Instant::now(),
+        method: request.method().clone(),
+        path: request.uri().path().to_owned(),
+        route: request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_else(|| "unmatched".to_owned()),
+        answered: false,
+    };
     let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    state.metrics.record(&route, status, elapsed.as_secs_f64());
-    tracing::info!(
-        target: "citykg::request",
-        "{method} {path} {status} {:.1}ms",
-        elapsed.as_secs_f64() * 1000.0
-    );
+    pending.answered = true;
+    pending.count(response.status().as_u16(), "");
     response
+}
+
+/// A request being answered. Dropped unanswered — the client went away before the answer was
+/// ready, and the handler was dropped with it — it is counted and logged with status 499
+/// (nginx's "client closed request"), so no request goes unrecorded.
+struct Pending {
+    state: SharedState,
+    started: Instant,
+    method: axum::http::Method,
+    path: String,
+    route: String,
+    answered: bool,
+}
+
+impl Pending {
+    fn count(&self, status: u16, note: &str) {
+        let elapsed = self.started.elapsed();
+        self.state
+            .metrics
+            .record(&self.route, status, elapsed.as_secs_f64());
+        tracing::info!(
+            target: "citykg::request",
+            "{} {} {status} {:.1}ms{note}",
+            self.method,
+            self.path,
+            elapsed.as_secs_f64() * 1000.0
+        );
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.count(499, " (the client went away)");
+        }
+    }
 }

@@ -44,6 +44,10 @@ pub struct ServeConfig {
     pub query_slots: usize,
     /// The largest contribution body accepted, in MiB.
     pub max_upload_mb: u64,
+    /// The address clients reach the server at (`--public-url`), for self-links.
+    pub public_url: Option<String>,
+    /// Reverse proxies whose forwarded headers are believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl ServeConfig {
@@ -61,6 +65,8 @@ impl ServeConfig {
                 .map(|n| n.get() * 2)
                 .unwrap_or(4),
             max_upload_mb: 50,
+            public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -80,6 +86,9 @@ pub struct AppState {
     pub contributions: crate::ingest::contribution::Contributions,
     pub tokens: crate::ingest::tokens::TokenStore,
     pub max_upload_bytes: usize,
+    /// The public origin (`https://host[:port]`, no trailing slash) from `--public-url`.
+    pub public_origin: Option<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The full-text index in `{data_dir}/search-index/` (the contribution pipeline keeps it fresh).
     pub search: Arc<crate::search::SearchIndex>,
 }
@@ -104,6 +113,28 @@ fn read_tokens(path: &std::path::Path) -> Result<Vec<String>> {
     Ok(tokens)
 }
 
+/// The origin of `--public-url`: an http(s) URL with a host, without path, query or fragment.
+fn public_origin(url: &str) -> Result<String> {
+    let invalid = |why: &str| Error::Invalid(format!("--public-url {url:?}: {why}"));
+    let parsed = oxiri::Iri::parse(url.to_owned()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("use an http:// or https:// URL"));
+    }
+    let host = parsed
+        .authority()
+        .filter(|a| !a.is_empty() && !a.contains('@'));
+    let Some(host) = host else {
+        return Err(invalid("give the host, e.g. https://citykg.example.org"));
+    };
+    if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() || parsed.fragment().is_some()
+    {
+        return Err(invalid(
+            "give the origin only (scheme and host); citykg serves at the root",
+        ));
+    }
+    Ok(format!("{}://{host}", parsed.scheme()))
+}
+
 /// Opens the store, loads the bundle when needed and builds the shared state.
 pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     let backend = Backend::open(&config.data_dir)?;
@@ -122,6 +153,10 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     }
     let update_tokens = match &config.update_token_file {
         Some(path) => Some(read_tokens(path)?),
+        None => None,
+    };
+    let public_origin = match &config.public_url {
+        Some(url) => Some(public_origin(url)?),
         None => None,
     };
     let queries = Catalogue::load(&config.bundle_dir.join("queries"))?.queries;
@@ -148,6 +183,8 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         max_upload_bytes: usize::try_from(config.max_upload_mb.saturating_mul(1024 * 1024))
             .unwrap_or(usize::MAX),
         search,
+        public_origin,
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     Ok((Arc::new(state), outcome))
 }

@@ -21,6 +21,7 @@ pub fn choose(format_param: Option<&str>, headers: &HeaderMap) -> Result<RdfForm
     if let Some(name) = format_param {
         return match formats::from_format_param(name, ResultKind::Graph) {
             Some(OutputFormat::Rdf(format)) => Ok(format),
+            Some(OutputFormat::N3) => Ok(RdfFormat::Turtle),
             _ => Err(WebError::bad_request(format!(
                 "parameter format: {name:?} is not an RDF format (turtle, jsonld, ntriples, rdfxml)"
             ))),
@@ -29,6 +30,7 @@ pub fn choose(format_param: Option<&str>, headers: &HeaderMap) -> Result<RdfForm
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     match formats::choose(accept, &formats::rdf_offered()) {
         Some((_, OutputFormat::Rdf(format))) => Ok(format),
+        Some((_, OutputFormat::N3)) => Ok(RdfFormat::Turtle),
         _ => Err(WebError::not_acceptable(format!(
             "this resource is available as {OFFERED}"
         ))),

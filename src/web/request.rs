@@ -2,12 +2,15 @@
 //! links to the same page in the other language), the query-string pairs, the SPARQL protocol
 //! parameters, the bearer token and whether the client wants HTML.
 
+use super::error::WebError;
 use super::i18n::Lang;
+use super::{AppState, SharedState};
 use crate::sparql::formats::{self, ResultKind};
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 
 /// The pairs of a query string, decoded, in order.
 #[derive(Debug, Clone, Default)]
@@ -98,41 +101,80 @@ pub struct SparqlParams {
     pub update: Vec<String>,
     pub default_graph_uri: Vec<String>,
     pub named_graph_uri: Vec<String>,
-    pub format: Option<String>,
+    /// Every `format` and `output` value, in order (clients send several; the first that fits
+    /// the query wins).
+    pub formats: Vec<String>,
     pub page: Option<String>,
 }
 
 impl SparqlParams {
-    /// Adds the pairs of a query string or an `application/x-www-form-urlencoded` body.
-    pub fn add_pairs(&mut self, input: &[u8]) {
-        for (key, value) in form_urlencoded::parse(input) {
-            let value = value.into_owned();
-            match key.as_ref() {
+    /// Adds the pairs of a query string or an `application/x-www-form-urlencoded` body. A value
+    /// whose percent-decoded bytes are not UTF-8 is refused, naming the parameter and the byte.
+    pub fn add_pairs(&mut self, input: &[u8], origin: &str) -> Result<(), WebError> {
+        for (key, value) in strict_pairs(input, origin)? {
+            match key.as_str() {
                 "query" => self.query.push(value),
                 "update" => self.update.push(value),
                 "default-graph-uri" | "using-graph-uri" => self.default_graph_uri.push(value),
                 "named-graph-uri" | "using-named-graph-uri" => self.named_graph_uri.push(value),
-                "format" | "output" => self.format = Some(value),
+                "format" | "output" => self.formats.push(value),
                 "page" => self.page = Some(value),
                 _ => {}
             }
         }
+        Ok(())
     }
 
-    pub fn from_query_string(raw: Option<&str>) -> Self {
+    pub fn from_query_string(raw: Option<&str>) -> Result<Self, WebError> {
         let mut params = Self::default();
         if let Some(raw) = raw {
-            params.add_pairs(raw.as_bytes());
+            params.add_pairs(raw.as_bytes(), "the URL")?;
         }
-        params
+        Ok(params)
+    }
+
+    /// The first `format`/`output` value, for answers that have one format per name.
+    pub fn format(&self) -> Option<&str> {
+        self.formats.first().map(String::as_str)
     }
 }
 
+/// Decodes `application/x-www-form-urlencoded` pairs, refusing what is not UTF-8 once decoded
+/// (where a lenient decoder would put U+FFFD and answer a different query than was sent).
+fn strict_pairs(input: &[u8], origin: &str) -> Result<Vec<(String, String)>, WebError> {
+    let decode = |part: &[u8], what: &dyn Fn() -> String| -> Result<String, WebError> {
+        let spaced: Vec<u8> = part
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect();
+        let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+        String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes().get(at).copied().unwrap_or(0);
+            WebError::bad_request(format!(
+                "{} in {origin} is not UTF-8: byte 0x{byte:02X} at position {at} of the decoded value (percent-encode the UTF-8 bytes of the text)",
+                what()
+            ))
+        })
+    };
+    let mut pairs = Vec::new();
+    for piece in input.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (key, value) = match piece.iter().position(|b| *b == b'=') {
+            Some(i) => (&piece[..i], &piece[i + 1..]),
+            None => (piece, &[][..]),
+        };
+        let key = decode(key, &|| "a parameter name".to_owned())?;
+        let value = decode(value, &|| format!("parameter {key}"))?;
+        pairs.push((key, value));
+    }
+    Ok(pairs)
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for SparqlParams {
-    type Rejection = Infallible;
+    type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::from_query_string(parts.uri.query()))
+        Self::from_query_string(parts.uri.query())
     }
 }
 
@@ -163,21 +205,36 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
-/// True when a browser asks for HTML: Accept names text/html explicitly, at least as high as any
-/// result or RDF format we offer.
+/// True when a browser asks for HTML. Browsers name `application/xhtml+xml`; a client that
+/// names only `text/html` gets HTML when nothing else it names weighs as much (so
+/// `application/sparql-results+json, text/html` and Java's default `text/html, image/gif, …`
+/// get results). In both cases no result or RDF type we offer may weigh more than HTML.
 pub fn wants_html(headers: &HeaderMap) -> bool {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let items = formats::parse_accept(accept);
-    let html = items
-        .iter()
-        .find(|i| i.media_type == "text/html")
-        .map(|i| i.q);
-    let Some(html) = html else { return false };
-    let best_other = items
-        .iter()
-        .filter(|i| i.media_type != "text/html" && i.media_type != "*/*")
+    let q_of = |media: &str| {
+        items
+            .iter()
+            .filter(|i| i.media_type == media)
+            .map(|i| i.q)
+            .fold(0.0f32, f32::max)
+    };
+    let (html, xhtml) = (q_of("text/html"), q_of("application/xhtml+xml"));
+    let page = html.max(xhtml);
+    if page <= 0.0 {
+        return false;
+    }
+    let explicit = || {
+        items.iter().filter(|i| {
+            !i.media_type.ends_with("/*")
+                && i.media_type != "*"
+                && i.media_type != "text/html"
+                && i.media_type != "application/xhtml+xml"
+        })
+    };
+    let best_offered = explicit()
         .filter(|i| {
             formats::offered(ResultKind::Solutions)
                 .iter()
@@ -186,7 +243,71 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
         })
         .map(|i| i.q)
         .fold(0.0f32, f32::max);
-    html > 0.0 && html >= best_other
+    if best_offered > page {
+        return false;
+    }
+    if xhtml > 0.0 {
+        return true;
+    }
+    explicit().all(|i| i.q < html)
+}
+
+/// The address clients reach this server at (for the service description, VoID and dump links):
+/// `--public-url` when given; else, for a request from a proxy named by `--trusted-proxy`, its
+/// `X-Forwarded-Proto` and `X-Forwarded-Host`; else `http://` and the Host header.
+#[derive(Debug, Clone)]
+pub struct PublicOrigin(pub String);
+
+/// A host\[:port\] as a Host or X-Forwarded-Host header may carry it, or None.
+fn plain_host(value: Option<&HeaderValue>) -> Option<&str> {
+    let host = value?.to_str().ok()?.split(',').next()?.trim();
+    (!host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+    .then_some(host)
+}
+
+impl PublicOrigin {
+    pub fn of(state: &AppState, headers: &HeaderMap, peer: Option<IpAddr>) -> Self {
+        if let Some(origin) = &state.public_origin {
+            return Self(origin.clone());
+        }
+        let host = plain_host(headers.get(header::HOST)).unwrap_or("127.0.0.1:7878");
+        let trusted = peer.is_some_and(|p| state.trusted_proxies.contains(&p));
+        if trusted {
+            let proto = headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| {
+                    v.split(',')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .filter(|p| p == "http" || p == "https")
+                .unwrap_or_else(|| "http".to_owned());
+            let host = plain_host(headers.get("x-forwarded-host")).unwrap_or(host);
+            return Self(format!("{proto}://{host}"));
+        }
+        Self(format!("http://{host}"))
+    }
+}
+
+impl FromRequestParts<SharedState> for PublicOrigin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Self::of(state, &parts.headers, peer))
+    }
 }
 
 /// Whether the client wants HTML (see [`wants_html`]).
@@ -204,7 +325,6 @@ impl<S: Send + Sync> FromRequestParts<S> for WantsHtml {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn switch_links_keep_other_parameters() {
@@ -228,6 +348,50 @@ mod tests {
             HeaderValue::from_static("application/sparql-results+json, text/html;q=0.5"),
         );
         assert!(!wants_html(&headers));
+        let cases = [
+            ("text/html", true),
+            (
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                true,
+            ),
+            (
+                "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8",
+                true,
+            ),
+            ("application/sparql-results+json, text/html", false),
+            (
+                "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2",
+                false,
+            ),
+            ("*/*", false),
+        ];
+        for (accept, html) in cases {
+            headers.insert(header::ACCEPT, HeaderValue::from_static(accept));
+            assert_eq!(wants_html(&headers), html, "{accept}");
+        }
+    }
+
+    #[test]
+    fn sparql_parameters_are_decoded_strictly() {
+        let params = SparqlParams::from_query_string(Some(
+            "query=SELECT+%3Fs&format=json-ld&output=application%2Fld%2Bjson",
+        ))
+        .expect("valid");
+        assert_eq!(params.query, ["SELECT ?s"]);
+        assert_eq!(params.formats, ["json-ld", "application/ld+json"]);
+        let error =
+            SparqlParams::from_query_string(Some("query=SELECT%20%F6")).expect_err("latin-1");
+        assert_eq!(error.status, axum::http::StatusCode::BAD_REQUEST);
+        assert!(
+            error.message.contains("parameter query"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("0xF6 at position 7"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

@@ -4,16 +4,28 @@
 use super::{SharedState, api, metrics, pages};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, header};
 use axum::routing::get;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
 /// The router with every route and layer.
 pub fn router(state: SharedState) -> Router {
+    // The request headers are listed: the wildcard `*` does not cover Authorization (Fetch
+    // standard), and browser clients send tokens for updates and contributions.
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods(Any)
-        .allow_headers(Any)
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::CONTENT_TYPE,
+            header::CACHE_CONTROL,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+            HeaderName::from_static("x-requested-with"),
+        ])
         .expose_headers(Any)
         .max_age(Duration::from_secs(3600));
     let upload_limit = DefaultBodyLimit::max(state.max_upload_bytes.saturating_add(64 * 1024));

@@ -63,7 +63,9 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
             let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            let _ = axum::serve(listener, router(state))
+            // As `citykg serve` does: the peer address reaches handlers (for --trusted-proxy).
+            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+            let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })

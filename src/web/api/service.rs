@@ -4,10 +4,10 @@
 use crate::vocab::ns::{DCAT, DCTERMS, FORMATS, PROV, SD, VOID};
 use crate::web::SharedState;
 use crate::web::error::WebError;
-use crate::web::request::SparqlParams;
+use crate::web::request::{PublicOrigin, SparqlParams};
 use crate::web::{blocking, rdf as rdf_answer};
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
@@ -28,20 +28,6 @@ fn t(s: impl Into<NamedOrBlankNode>, p: &str, o: impl Into<Term>) -> Triple {
     Triple::new(s, n(p), o)
 }
 
-/// The origin clients used to reach us, from the Host header when it is a plain host[:port].
-pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:7878");
-    format!("http://{host}")
-}
-
 /// Writes triples in the format the client asked for (Turtle when it does not say; Turtle as
 /// text for a browser following a link).
 fn rdf_response(
@@ -57,6 +43,7 @@ fn rdf_response(
 pub async fn service_description(
     state: &SharedState,
     headers: &HeaderMap,
+    origin: &PublicOrigin,
     format: Option<&str>,
 ) -> Result<Response, WebError> {
     let sizes = {
@@ -65,7 +52,7 @@ pub async fn service_description(
             .await
             .ok()
     };
-    let endpoint = n(&format!("{}/sparql", origin(headers)));
+    let endpoint = n(&format!("{}/sparql", origin.0));
     let service = BlankNode::default();
     let mut triples = vec![
         t(
@@ -83,11 +70,6 @@ pub async fn service_description(
             service.clone(),
             &format!("{SD}feature"),
             n(&format!("{SD}UnionDefaultGraph")),
-        ),
-        t(
-            service.clone(),
-            &format!("{SD}feature"),
-            n(&format!("{SD}DereferencesURIs")),
         ),
     ];
     if state.update_tokens.is_some() {
@@ -111,6 +93,9 @@ pub async fn service_description(
         "SPARQL_Results_TSV",
         "Turtle",
         "N-Triples",
+        "N-Quads",
+        "TriG",
+        "N3",
         "RDF_XML",
         "JSON-LD",
     ] {
@@ -178,9 +163,9 @@ pub async fn service_description(
 pub async fn void(
     State(state): State<SharedState>,
     headers: HeaderMap,
+    PublicOrigin(base): PublicOrigin,
     params: SparqlParams,
 ) -> Result<Response, WebError> {
-    let base = origin(&headers);
     let work_state = state.clone();
     let (mut sizes, vocabularies, versions) = blocking::run(&state, move |_| {
         let sizes = work_state.backend.graph_sizes()?;
@@ -321,7 +306,7 @@ pub async fn void(
             ));
         }
     }
-    rdf_response(&triples, &headers, params.format.as_deref())
+    rdf_response(&triples, &headers, params.format())
 }
 
 /// The newest contribution record of a contributed graph (see `ingest::contribution`).

@@ -5,7 +5,7 @@ use crate::sparql::exec::QueryRequest;
 use crate::sparql::formats::{self, OutputFormat};
 use crate::web::SharedState;
 use crate::web::error::WebError;
-use crate::web::request::{Bearer, PageCtx, SparqlParams, wants_html};
+use crate::web::request::{Bearer, PageCtx, PublicOrigin, SparqlParams, wants_html};
 use crate::web::{auth, blocking, pages};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -35,6 +35,7 @@ pub async fn get(
     State(state): State<SharedState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
+    origin: PublicOrigin,
     params: SparqlParams,
 ) -> Result<Response, WebError> {
     if !params.update.is_empty() {
@@ -45,11 +46,11 @@ pub async fn get(
         .with_header(header::ALLOW, "POST"));
     }
     if params.query.is_empty() {
-        if wants_html(&headers) || params.format.as_deref() == Some("html") {
+        if wants_html(&headers) || params.format() == Some("html") {
             let page = PageCtx::new("/sparql", raw.as_deref(), &headers);
             return Ok(pages::sparql::query_page(&state, &params, None, &page).await);
         }
-        return super::service::service_description(&state, &headers, params.format.as_deref())
+        return super::service::service_description(&state, &headers, &origin, params.format())
             .await;
     }
     run_query(state, headers, params).await
@@ -76,7 +77,7 @@ pub async fn post(
             .map_err(|e| WebError::bad_request(format!("the request body is not UTF-8: {e}")))
     };
     match content_type.as_str() {
-        "application/x-www-form-urlencoded" => params.add_pairs(&body),
+        "application/x-www-form-urlencoded" => params.add_pairs(&body, "the request body")?,
         "application/sparql-query" => {
             let query = text()?;
             if !params.query.is_empty() {
@@ -113,26 +114,15 @@ pub async fn post(
     }
 }
 
-/// The format of a query's answer: the `format` parameter, else HTML for browsers, else Accept.
+/// The format of a query's answer: the first `format`/`output` value that fits the kind of
+/// query; else (none given, or none that fits) HTML for browsers, else Accept.
 fn negotiate(
     kind: formats::ResultKind,
     params: &SparqlParams,
     headers: &HeaderMap,
 ) -> Result<OutputFormat, WebError> {
-    let offered = || {
-        formats::offered(kind)
-            .iter()
-            .map(|(m, _)| *m)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if let Some(name) = params.format.as_deref() {
-        return formats::from_format_param(name, kind).ok_or_else(|| {
-            WebError::bad_request(format!(
-                "parameter format: {name:?} is not a format for this kind of query; use {}",
-                offered()
-            ))
-        });
+    if let Some(format) = formats::from_format_params(&params.formats, kind) {
+        return Ok(format);
     }
     if wants_html(headers) {
         return Ok(OutputFormat::Html);
@@ -142,7 +132,11 @@ fn negotiate(
         .ok_or_else(|| {
             WebError::not_acceptable(format!(
                 "none of the types in Accept fit this query; available: {}",
-                offered()
+                formats::offered(kind)
+                    .iter()
+                    .map(|(m, _)| *m)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
         })
 }
