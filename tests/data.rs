@@ -400,7 +400,10 @@ fn transfers_and_their_adapted_from_shortcuts_are_in_step() {
         let from = objects(&triples, t, &ckg("fromPractice"));
         let to = objects(&triples, t, &ckg("toPractice"));
         for p in from.iter().chain(&to) {
-            assert!(practices.contains(p), "{t} names {p}, which is not in data/");
+            assert!(
+                practices.contains(p),
+                "{t} names {p}, which is not in data/"
+            );
         }
         if let (Some(f), Some(to)) = (from.first(), to.first()) {
             assert!(
