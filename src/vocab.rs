@@ -85,9 +85,23 @@ pub mod exchange {
     /// Namespaces of the shared concepts.
     pub const STAGE_NS: &str = "https://w3id.org/citykg/id/stage/";
     pub const TRANSFER_KIND_NS: &str = "https://w3id.org/citykg/id/transfer-kind/";
+    /// schema.org's contact point, on a practice (an organisation or unit, never a person).
+    pub const CONTACT_POINT: &str = "https://schema.org/contactPoint";
     /// GeoSPARQL, for city and practice locations.
     pub const GEO_HAS_GEOMETRY: &str = "http://www.opengis.net/ont/geosparql#hasGeometry";
     pub const GEO_AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
+    /// Statements about a practice that the CSV template does not carry (yet): a CSV upload keeps
+    /// them from the current graph for every practice it still describes.
+    pub const KEPT_ON_CSV_UPLOAD: &[&str] = &[
+        STAGE,
+        STAGE_YEAR,
+        HAS_COST,
+        HAS_FUNDING,
+        HAS_LESSON,
+        ADAPTED_FROM,
+        CONTACT_POINT,
+        GEO_HAS_GEOMETRY,
+    ];
     /// Every `ckg:` term above, for the test that each is declared in the ontology.
     pub const ALL_CKG: &[&str] = &[
         TRANSFER,
