@@ -1053,7 +1053,7 @@ fn city_profiles_with_population_and_location() {
     let row = find(&rows, &[("city", stockholm.as_str())]);
     assert_eq!(int(row, "population"), 975_904);
     assert_eq!(text(row, "populationYear"), "2019");
-    assert_eq!(text(row, "wkt"), "POINT(18.067 59.350)");
+    assert_eq!(text(row, "wkt"), "POINT(18.0547 59.3275)");
     assert_eq!(int(row, "practices"), 15);
     let gothenburg = iri("city", "gothenburg");
     let row = find(&rows, &[("city", gothenburg.as_str())]);
