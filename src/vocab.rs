@@ -88,3 +88,86 @@ pub const DATA_VERSION: &str = "https://w3id.org/citykg/ontology#dataVersion";
 
 pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 pub const XSD_DATE_TIME: &str = "http://www.w3.org/2001/XMLSchema#dateTime";
+
+/// Terms of the exchange of practice (issue 13): transfers, stages, cost and funding, lessons,
+/// city profiles. Declared in `ontology/citykg.ttl`; the SKOS concepts are in `ontology/schemes.ttl`.
+pub mod exchange {
+    pub const TRANSFER: &str = "https://w3id.org/citykg/ontology#Transfer";
+    pub const FROM_PRACTICE: &str = "https://w3id.org/citykg/ontology#fromPractice";
+    pub const FROM_CITY: &str = "https://w3id.org/citykg/ontology#fromCity";
+    pub const TO_PRACTICE: &str = "https://w3id.org/citykg/ontology#toPractice";
+    pub const TO_CITY: &str = "https://w3id.org/citykg/ontology#toCity";
+    pub const TRANSFER_KIND: &str = "https://w3id.org/citykg/ontology#transferKind";
+    pub const CHANGES: &str = "https://w3id.org/citykg/ontology#changes";
+    pub const ADAPTED_FROM: &str = "https://w3id.org/citykg/ontology#adaptedFrom";
+    pub const STAGE: &str = "https://w3id.org/citykg/ontology#stage";
+    pub const STAGE_YEAR: &str = "https://w3id.org/citykg/ontology#stageYear";
+    pub const COST: &str = "https://w3id.org/citykg/ontology#Cost";
+    pub const FUNDING: &str = "https://w3id.org/citykg/ontology#Funding";
+    pub const HAS_COST: &str = "https://w3id.org/citykg/ontology#cost";
+    pub const HAS_FUNDING: &str = "https://w3id.org/citykg/ontology#funding";
+    pub const FUNDER: &str = "https://w3id.org/citykg/ontology#funder";
+    pub const FUNDING_PROGRAMME: &str = "https://w3id.org/citykg/ontology#fundingProgramme";
+    pub const SHARE_OF_TOTAL: &str = "https://w3id.org/citykg/ontology#shareOfTotal";
+    pub const LESSON: &str = "https://w3id.org/citykg/ontology#Lesson";
+    pub const LESSON_LEARNED: &str = "https://w3id.org/citykg/ontology#LessonLearned";
+    pub const BARRIER: &str = "https://w3id.org/citykg/ontology#Barrier";
+    pub const TRANSFER_PREREQUISITE: &str = "https://w3id.org/citykg/ontology#TransferPrerequisite";
+    pub const HAS_LESSON: &str = "https://w3id.org/citykg/ontology#lesson";
+    pub const POPULATION: &str = "https://w3id.org/citykg/ontology#population";
+    pub const POPULATION_YEAR: &str = "https://w3id.org/citykg/ontology#populationYear";
+    pub const POPULATION_SOURCE: &str = "https://w3id.org/citykg/ontology#populationSource";
+    /// The SKOS schemes (declared in citykg.ttl, filled in schemes.ttl).
+    pub const STAGES: &str = "https://w3id.org/citykg/ontology#stages";
+    pub const TRANSFER_KINDS: &str = "https://w3id.org/citykg/ontology#transferKinds";
+    /// Namespaces of the shared concepts.
+    pub const STAGE_NS: &str = "https://w3id.org/citykg/id/stage/";
+    pub const TRANSFER_KIND_NS: &str = "https://w3id.org/citykg/id/transfer-kind/";
+    /// schema.org's contact point, on a practice (an organisation or unit, never a person).
+    pub const CONTACT_POINT: &str = "https://schema.org/contactPoint";
+    /// GeoSPARQL, for city and practice locations.
+    pub const GEO_HAS_GEOMETRY: &str = "http://www.opengis.net/ont/geosparql#hasGeometry";
+    pub const GEO_AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
+    /// Statements about a practice that the CSV template does not carry (yet): a CSV upload keeps
+    /// them from the current graph for every practice it still describes.
+    pub const KEPT_ON_CSV_UPLOAD: &[&str] = &[
+        STAGE,
+        STAGE_YEAR,
+        HAS_COST,
+        HAS_FUNDING,
+        HAS_LESSON,
+        ADAPTED_FROM,
+        CONTACT_POINT,
+        GEO_HAS_GEOMETRY,
+    ];
+    /// Every `ckg:` term above, for the test that each is declared in the ontology.
+    pub const ALL_CKG: &[&str] = &[
+        TRANSFER,
+        FROM_PRACTICE,
+        FROM_CITY,
+        TO_PRACTICE,
+        TO_CITY,
+        TRANSFER_KIND,
+        CHANGES,
+        ADAPTED_FROM,
+        STAGE,
+        STAGE_YEAR,
+        COST,
+        FUNDING,
+        HAS_COST,
+        HAS_FUNDING,
+        FUNDER,
+        FUNDING_PROGRAMME,
+        SHARE_OF_TOTAL,
+        LESSON,
+        LESSON_LEARNED,
+        BARRIER,
+        TRANSFER_PREREQUISITE,
+        HAS_LESSON,
+        POPULATION,
+        POPULATION_YEAR,
+        POPULATION_SOURCE,
+        STAGES,
+        TRANSFER_KINDS,
+    ];
+}

@@ -862,3 +862,204 @@ fn strategy_goal_coverage() {
         );
     }
 }
+
+#[test]
+fn chains_of_transfers_through_a_practice() {
+    let server = start();
+    let rows = run(&server, "21-transfer-chains");
+    let decidim = iri("practice", "barcelona-decidim");
+    // Madrid's Consul became Decidim Barcelona, which Helsinki then forked for OmaStadi.
+    let row = find(
+        &rows,
+        &[
+            ("viaPractice", decidim.as_str()),
+            ("nextCity", iri("city", "helsinki").as_str()),
+        ],
+    );
+    assert_eq!(text(row, "originCity"), iri("city", "madrid"));
+    assert_eq!(text(row, "firstKind"), "Forked software");
+    assert_eq!(text(row, "viaCityName"), "Barcelona");
+    // Singapore inspired Stockholm's congestion tax, which Gothenburg adapted.
+    let tax = iri("practice", "stockholm-congestion-tax");
+    let row = find(&rows, &[("viaPractice", tax.as_str())]);
+    assert_eq!(text(row, "originName"), "Singapore");
+    assert_eq!(text(row, "firstKind"), "Inspired by");
+    assert_eq!(text(row, "secondKind"), "Adapted");
+    assert_eq!(text(row, "nextName"), "Gothenburg");
+}
+
+#[test]
+fn practice_lineage_follows_the_adapted_from_shortcut() {
+    let server = start();
+    let rows = run(&server, "22-practice-lineage");
+    let gothenburg = iri("practice", "gothenburg-congestion-tax");
+    let stockholm = iri("practice", "stockholm-congestion-tax");
+    let row = find(&rows, &[("practice", gothenburg.as_str())]);
+    assert_eq!(text(row, "ancestor"), stockholm);
+    assert_eq!(text(row, "ancestorCityName"), "Stockholm");
+    let dk = iri("practice", "aarhus-open-data-dk");
+    let odaa = iri("practice", "aarhus-open-data-aarhus");
+    assert!(has(
+        &rows,
+        &[("practice", dk.as_str()), ("ancestor", odaa.as_str())]
+    ));
+    // Stockholm's congestion tax has no ancestor practice in the data (Singapore's is not described).
+    assert!(!has(&rows, &[("practice", stockholm.as_str())]));
+}
+
+#[test]
+fn most_adopted_practices() {
+    let server = start();
+    let rows = run(&server, "23-most-adopted-practices");
+    let biochar = iri("practice", "stockholm-biochar-project");
+    let row = find(&rows, &[("practice", biochar.as_str())]);
+    assert_eq!(int(row, "receivingCities"), 5);
+    assert_eq!(
+        items(row, "receivers", ","),
+        set(&[
+            "Helsinki",
+            "Minneapolis",
+            "Helsingborg",
+            "Sandnes",
+            "Cincinnati"
+        ])
+    );
+    assert_eq!(items(row, "kinds", ","), set(&["Replicated", "Adapted"]));
+    let budget = iri("practice", "oslo-climate-budget");
+    let row = find(&rows, &[("practice", budget.as_str())]);
+    assert_eq!(int(row, "receivingCities"), 6);
+    assert!(items(row, "receivers", ",").contains("New York City"));
+    assert!(items(row, "receivers", ",").contains("Mumbai"));
+    let decidim = iri("practice", "barcelona-decidim");
+    let row = find(&rows, &[("practice", decidim.as_str())]);
+    assert_eq!(
+        items(row, "receivers", ","),
+        set(&["Helsinki", "New York City", "Mexico City"])
+    );
+    // Ranked by receiving cities, most first.
+    let counts: Vec<i64> = rows.iter().map(|r| int(r, "receivingCities")).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+}
+
+#[test]
+fn what_changed_when_practices_moved() {
+    let server = start();
+    let rows = run(&server, "24-what-changed-in-transfers");
+    let adapted = iri("transfer-kind", "adapted");
+    let row = find(&rows, &[("kind", adapted.as_str())]);
+    assert_eq!(text(row, "kindLabel"), "Adapted");
+    // Every adapted transfer says what changed (Gothenburg, Vienna, New York, A Coruña, Paris,
+    // Minneapolis, Bonn, London, Amadora).
+    assert_eq!(int(row, "withChanges"), int(row, "transfers"));
+    assert!(int(row, "transfers") >= 9, "{row:?}");
+    let changes = text(row, "changes");
+    assert!(
+        changes.contains("Vienna: ") && changes.contains("diagonal filters"),
+        "{changes}"
+    );
+    assert!(changes.contains("Gothenburg: ") && changes.contains("Älvsborg Bridge"));
+    let replicated = iri("transfer-kind", "replicated");
+    let row = find(&rows, &[("kind", replicated.as_str())]);
+    assert!(int(row, "withChanges") < int(row, "transfers"), "{row:?}");
+}
+
+#[test]
+fn practices_by_stage_and_theme() {
+    let server = start();
+    let rows = run(&server, "25-practices-by-stage-and-theme");
+    let ended = iri("stage", "ended");
+    let energy = iri("theme", "energy");
+    let row = find(
+        &rows,
+        &[("stage", ended.as_str()), ("theme", energy.as_str())],
+    );
+    assert_eq!(text(row, "stageLabel"), "Ended");
+    let names = items(row, "practiceNames", "|");
+    assert!(
+        names.iter().any(|n| n.starts_with("GrowSmarter")),
+        "{names:?}"
+    );
+    let pilot = iri("stage", "pilot");
+    let row = find(&rows, &[("stage", pilot.as_str())]);
+    assert_eq!(text(row, "practiceNames"), "Copenhagen Street Lab");
+    // Stages come in the order of the scheme: idea first, ended last.
+    assert_eq!(text(&rows[0], "stageLabel"), "Idea");
+    assert_eq!(text(&rows[rows.len() - 1], "stageLabel"), "Ended");
+}
+
+#[test]
+fn funding_by_programme_and_funder() {
+    let server = start();
+    let rows = run(&server, "26-funding-by-programme");
+    let h2020 = iri("org", "horizon-2020");
+    let eur = "http://qudt.org/vocab/unit/CCY_EUR";
+    // GrowSmarter (Stockholm, 25 M EUR) and Cologne's share (7.3 M EUR) state amounts.
+    let row = find(&rows, &[("via", h2020.as_str()), ("unit", eur)]);
+    assert_eq!(text(row, "role"), "programme");
+    assert_eq!(int(row, "practices"), 2);
+    assert_number(row, "total", 32_300_000.0);
+    // Valla Torg, Årsta and Barcelona 22@ name the programme without an amount.
+    let without: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.get("via").map(String::as_str) == Some(h2020.as_str()))
+        .filter(|r| !r.contains_key("unit"))
+        .collect();
+    assert_eq!(without.len(), 1);
+    assert_eq!(int(without[0], "fundings"), 3);
+    let vinnova = iri("org", "vinnova");
+    let row = find(
+        &rows,
+        &[
+            ("via", vinnova.as_str()),
+            ("unit", "http://qudt.org/vocab/unit/CCY_SEK"),
+        ],
+    );
+    assert_eq!(text(row, "role"), "funder");
+    assert_number(row, "total", 1_220_645.0);
+}
+
+#[test]
+fn lessons_barriers_and_prerequisites() {
+    let server = start();
+    let rows = run(&server, "27-lessons-barriers-prerequisites");
+    let parks = iri("practice", "stockholm-data-parks");
+    let row = find(&rows, &[("practice", parks.as_str())]);
+    assert_eq!(text(row, "kind"), "Prerequisite for transfer");
+    assert!(text(row, "text").contains("district-heating"));
+    assert_eq!(
+        text(row, "source"),
+        iri(
+            "source",
+            "eu-mayors-ec-europa-eu-en-stockholm-heat-recovery-from-data-centres"
+        )
+    );
+    let odaa = iri("practice", "aarhus-open-data-aarhus");
+    let row = find(&rows, &[("practice", odaa.as_str())]);
+    assert_eq!(text(row, "kind"), "Barrier");
+    let kinds: BTreeSet<&str> = rows.iter().map(|r| text(r, "kind")).collect();
+    assert_eq!(
+        kinds,
+        ["Barrier", "Lesson learned", "Prerequisite for transfer"]
+            .into_iter()
+            .collect()
+    );
+}
+
+#[test]
+fn city_profiles_with_population_and_location() {
+    let server = start();
+    let rows = run(&server, "28-city-profiles");
+    let stockholm = iri("city", "stockholm");
+    let row = find(&rows, &[("city", stockholm.as_str())]);
+    assert_eq!(int(row, "population"), 975_904);
+    assert_eq!(text(row, "populationYear"), "2019");
+    assert_eq!(text(row, "wkt"), "POINT(18.0547 59.3275)");
+    assert_eq!(int(row, "practices"), 15);
+    let gothenburg = iri("city", "gothenburg");
+    let row = find(&rows, &[("city", gothenburg.as_str())]);
+    assert_eq!(int(row, "transfersIn"), 1);
+    for row in &rows {
+        assert!(row.contains_key("population"), "{row:?}");
+        assert!(row.contains_key("wkt"), "{row:?}");
+    }
+}

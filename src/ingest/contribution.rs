@@ -291,7 +291,10 @@ impl Contributions {
     }
 
     /// A CSV upload carries practices only: the rest of the city's current graph (the city, its
-    /// strategy and goals, organisations, sources) stays, and the practices and outcomes are replaced.
+    /// strategy and goals, organisations, sources, transfers, costs and lessons) stays, and the
+    /// practices and outcomes are replaced. The template has no columns yet for a practice's stage,
+    /// cost, funding, lessons, contact point, location or `ckg:adaptedFrom` link: those statements
+    /// are kept for every practice the upload still describes.
     fn keep_all_but_practices(&self, city: &str, uploaded: Vec<Triple>) -> Result<Vec<Triple>> {
         let current = self.backend.graph_triples(&self.city_graph(city)?)?;
         let replaced: HashSet<oxigraph::model::NamedOrBlankNode> = current
@@ -303,11 +306,17 @@ impl Contributions {
             })
             .map(|t| t.subject.clone())
             .collect();
+        let still_described: HashSet<oxigraph::model::NamedOrBlankNode> =
+            uploaded.iter().map(|t| t.subject.clone()).collect();
+        let not_in_template = |t: &Triple| {
+            still_described.contains(&t.subject)
+                && vocab::exchange::KEPT_ON_CSV_UPLOAD.contains(&t.predicate.as_str())
+        };
         let mut seen: HashSet<Triple> = HashSet::new();
         let mut out = Vec::with_capacity(current.len() + uploaded.len());
         for t in current
             .into_iter()
-            .filter(|t| !replaced.contains(&t.subject))
+            .filter(|t| !replaced.contains(&t.subject) || not_in_template(t))
             .chain(uploaded)
         {
             if seen.insert(t.clone()) {

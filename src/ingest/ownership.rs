@@ -1,5 +1,6 @@
-//! What a city's contribution may describe: its own city, strategies, goals, practices and
-//! outcomes, plus organisations and sources; never another city's resources or the shared vocabularies.
+//! What a city's contribution may describe: its own city, strategies, goals, practices, outcomes,
+//! transfers into it, fundings, lessons and geometries, plus organisations and sources; never another
+//! city's resources or the shared vocabularies (themes, stages, kinds of transfer, SDGs).
 
 use crate::ingest::shacl::Violation;
 use crate::vocab;
@@ -39,8 +40,14 @@ fn refusal(iri: &str, city: &str, base: &str) -> Option<String> {
         "city" => Some(format!(
             "This is another city. A contribution for {city} may describe only {base}id/city/{city}."
         )),
-        "strategy" | "goal" | "practice" | "outcome" if owned => None,
-        "strategy" | "goal" | "practice" | "outcome" => Some(format!(
+        "strategy" | "goal" | "practice" | "outcome" | "transfer" | "funding" | "lesson"
+        | "geometry"
+            if owned =>
+        {
+            None
+        }
+        "strategy" | "goal" | "practice" | "outcome" | "transfer" | "funding" | "lesson"
+        | "geometry" => Some(format!(
             "The identifier of a {kind} in {city}'s data must start with \"{city}-\" (for example {base}id/{kind}/{city}-…); this one belongs to someone else."
         )),
         "org" | "source" => None,
@@ -48,8 +55,11 @@ fn refusal(iri: &str, city: &str, base: &str) -> Option<String> {
             "The themes are shared: use them with dcterms:subject, but do not describe them."
                 .into(),
         ),
+        "stage" | "transfer-kind" => Some(format!(
+            "The {kind} concepts are shared (ontology/schemes.ttl): use them with ckg:stage or ckg:transferKind, but do not describe them."
+        )),
         other => Some(format!(
-            "Unknown kind of resource \"{other}\": use city, strategy, goal, practice, outcome, org or source."
+            "Unknown kind of resource \"{other}\": use city, strategy, goal, practice, outcome, transfer, funding, lesson, geometry, org or source."
         )),
     }
 }
@@ -95,6 +105,28 @@ pub fn check(triples: &[Triple], city: &str, base: &str) -> Vec<Violation> {
                     });
                 }
             }
+        }
+        if triple.predicate.as_str() == vocab::exchange::TO_CITY
+            && !matches!(&triple.object, Term::NamedNode(n) if n.as_str() == expected_city)
+        {
+            refused
+                .entry(subject.to_owned())
+                .or_insert_with(|| Violation {
+                    focus_node: subject.to_owned(),
+                    path: Some(vocab::exchange::TO_CITY.into()),
+                    constraint: CONSTRAINT.into(),
+                    value: Some(
+                        triple
+                            .object
+                            .to_string()
+                            .trim_matches(|c| c == '<' || c == '>')
+                            .to_owned(),
+                    ),
+                    source_shape: None,
+                    message: format!(
+                        "A transfer is described by the city that took the practice up: {city}'s data may describe transfers into {expected_city} only."
+                    ),
+                });
         }
         if triple.predicate.as_str() == vocab::RDF_TYPE
             && let Term::NamedNode(class) = &triple.object
@@ -152,5 +184,51 @@ mod tests {
             <https://w3id.org/citykg/id/practice/helsinki-y> a ckg:Practice ; ckg:city <https://w3id.org/citykg/id/city/stockholm> .
             <https://w3id.org/citykg/id/strategy/helsinki-s> a ckg:Strategy ."#;
         assert_eq!(run(bad).len(), 8, "{:?}", run(bad));
+    }
+
+    #[test]
+    fn exchange_resources_follow_the_city_prefix_rule() {
+        let ok = r#"@prefix ckg: <https://w3id.org/citykg/ontology#> .
+            <https://w3id.org/citykg/id/transfer/helsinki-omastadi-from-barcelona> a ckg:Transfer ;
+                ckg:fromCity <https://w3id.org/citykg/id/city/barcelona> ;
+                ckg:toCity <https://w3id.org/citykg/id/city/helsinki> ;
+                ckg:transferKind <https://w3id.org/citykg/id/transfer-kind/forked-software> ;
+                ckg:fromPractice <https://w3id.org/citykg/id/practice/barcelona-decidim> .
+            <https://w3id.org/citykg/id/funding/helsinki-hri-setup> a ckg:Cost .
+            <https://w3id.org/citykg/id/lesson/helsinki-hri-clearinghouse> a ckg:LessonLearned .
+            <https://w3id.org/citykg/id/geometry/helsinki> <http://p> "x" .
+            <https://w3id.org/citykg/id/geometry/helsinki-kalasatama> <http://p> "x" .
+            <https://w3id.org/citykg/id/practice/helsinki-x> a ckg:Practice ; ckg:city <https://w3id.org/citykg/id/city/helsinki> ;
+                ckg:stage <https://w3id.org/citykg/id/stage/pilot> ."#;
+        assert!(run(ok).is_empty(), "{:?}", run(ok));
+        let bad = r#"@prefix ckg: <https://w3id.org/citykg/ontology#> .
+            <https://w3id.org/citykg/id/transfer/gothenburg-congestion-tax-from-stockholm> <http://p> "x" .
+            <https://w3id.org/citykg/id/funding/stockholm-growsmarter-eu> <http://p> "x" .
+            <https://w3id.org/citykg/id/lesson/helsinkix> <http://p> "x" .
+            <https://w3id.org/citykg/id/geometry/tallinn> <http://p> "x" .
+            <https://w3id.org/citykg/id/stage/pilot> <http://p> "x" .
+            <https://w3id.org/citykg/id/transfer-kind/adapted> <http://p> "x" .
+            <https://w3id.org/citykg/id/transfer/helsinki-into-tallinn> ckg:toCity <https://w3id.org/citykg/id/city/tallinn> ."#;
+        let refused = run(bad);
+        assert_eq!(refused.len(), 7, "{refused:?}");
+        assert!(refused.iter().any(|r| r.ends_with("/stage/pilot")));
+    }
+
+    #[test]
+    fn shared_concepts_are_refused_with_a_reason() {
+        let message = refusal(
+            "https://w3id.org/citykg/id/transfer-kind/adapted",
+            "helsinki",
+            vocab::DEFAULT_BASE_IRI,
+        )
+        .unwrap_or_default();
+        assert!(message.contains("shared"), "{message}");
+        let message = refusal(
+            "https://w3id.org/citykg/id/funding/stockholm-x",
+            "helsinki",
+            vocab::DEFAULT_BASE_IRI,
+        )
+        .unwrap_or_default();
+        assert!(message.contains("\"helsinki-\""), "{message}");
     }
 }
