@@ -388,10 +388,10 @@ fn partners_active_in_more_than_one_city() {
     let ibm = iri("org", "ibm");
     let row = find(&rows, &[("org", ibm.as_str())]);
     assert_eq!(text(row, "orgName"), "IBM");
-    assert_eq!(int(row, "cityCount"), 3);
+    assert_eq!(int(row, "cityCount"), 4, "with Madrid's MiNT");
     assert_eq!(
         items(row, "cities", ", "),
-        set(&["Aarhus", "Amsterdam", "Stockholm"])
+        set(&["Aarhus", "Amsterdam", "Madrid", "Stockholm"])
     );
     assert!(items(row, "practices", " | ").contains("Stockholm congestion tax"));
     let agency = iri("org", "swedish-transport-agency");
@@ -408,7 +408,7 @@ fn partners_active_in_more_than_one_city() {
     let row = find(&rows, &[("org", abb.as_str())]);
     assert_eq!(
         items(row, "cities", ", "),
-        set(&["Copenhagen", "Stockholm"])
+        set(&["Copenhagen", "Stockholm", "Trondheim"])
     );
     // The City of Stockholm works in Stockholm only.
     let city_of_stockholm = iri("org", "city-of-stockholm");
@@ -459,8 +459,9 @@ fn sdg_coverage_per_city() {
             "goals, not targets: {goals:?}"
         );
     }
-    // Every city with a practice is listed (14 cities and New York City, through the coalition).
-    assert_eq!(rows.len(), 15);
+    // Every city with a practice is listed (30 cities and New York City, through the coalition);
+    // the cities with only a profile and incoming transfers are not.
+    assert_eq!(rows.len(), 31);
     // Gothenburg: congestion tax (11.2, 11.6, 13.2) and ElectriCity (SDGs 7, 9, 11, 13).
     let gothenburg = iri("city", "gothenburg");
     let row = find(&rows, &[("city", gothenburg.as_str())]);
@@ -481,8 +482,9 @@ fn sdg_coverage_per_city() {
 fn practices_resting_on_partly_verified_facts() {
     let server = start();
     let rows = run(&server, "09-partly-verified-practices");
-    // Research file §4.1: 12 of the 57 entries are partly verified, none of them in Stockholm.
-    assert_eq!(rows.len(), 12);
+    // Research file §4.1: 12 of the first 57 entries are partly verified, none of them in
+    // Stockholm; the cities of issue 13 add 15 more (exchange-facts.md marks them P).
+    assert_eq!(rows.len(), 27);
     assert!(
         rows.iter()
             .all(|r| !text(r, "cities").contains("Stockholm"))
@@ -657,7 +659,7 @@ fn goals_of_each_strategy_with_their_sdg_mappings() {
         .count();
     assert_eq!(stockholm_goals, 18);
     let strategies: BTreeSet<&str> = rows.iter().map(|r| text(r, "strategy")).collect();
-    assert_eq!(strategies.len(), 11, "{strategies:?}");
+    assert_eq!(strategies.len(), 23, "{strategies:?}");
     // Barcelona's "Digital skills" goal maps to SDG 4.
     let skills = iri("goal", "barcelona-digital-skills");
     let row = find(&rows, &[("goal", skills.as_str())]);
@@ -697,7 +699,7 @@ fn practices_per_theme_across_cities() {
     let mobility = iri("theme", "mobility");
     assert_eq!(text(&rows[0], "theme"), mobility);
     let row = find(&rows, &[("theme", mobility.as_str())]);
-    assert_eq!(int(row, "cityCount"), 14);
+    assert_eq!(int(row, "cityCount"), 28);
     let cities = items(row, "cities", ", ");
     assert!(cities.contains("Tallinn") && cities.contains("Gothenburg"));
     assert!(!cities.contains("New York City"));
@@ -732,15 +734,20 @@ fn organisations_and_the_cities_they_work_in() {
     let row = find(&rows, &[("org", ibm.as_str())]);
     assert_eq!(
         items(row, "cities", ", "),
-        set(&["Aarhus", "Amsterdam", "Stockholm"])
+        set(&["Aarhus", "Amsterdam", "Madrid", "Stockholm"])
     );
     assert_eq!(text(row, "roles"), "practice partner");
-    // Digital Demo Stockholm: KTH and Ericsson work in Stockholm.
-    for slug in ["kth", "ericsson"] {
-        let org = iri("org", slug);
-        let row = find(&rows, &[("org", org.as_str())]);
-        assert_eq!(text(row, "cities"), "Stockholm", "{slug}");
-    }
+    // Digital Demo Stockholm: KTH and Ericsson work in Stockholm (Ericsson in Santander too).
+    let kth = iri("org", "kth");
+    assert_eq!(
+        text(find(&rows, &[("org", kth.as_str())]), "cities"),
+        "Stockholm"
+    );
+    let ericsson = iri("org", "ericsson");
+    assert_eq!(
+        items(find(&rows, &[("org", ericsson.as_str())]), "cities", ", "),
+        set(&["Santander", "Stockholm"])
+    );
 }
 
 #[test]
@@ -786,10 +793,10 @@ fn practices_serving_each_sdg() {
     let notations: Vec<&str> = rows.iter().map(|r| text(r, "notation")).collect();
     let expected: Vec<String> = (1..=17).map(|n| n.to_string()).collect();
     assert_eq!(notations, expected, "the 17 goals in order");
-    // SDG 11 is served in all 15 cities.
+    // SDG 11 is served in 30 of the 31 cities with practices.
     let row = find(&rows, &[("notation", "11")]);
     assert_eq!(text(row, "sdgLabel"), "Sustainable cities and communities");
-    assert_eq!(int(row, "cityCount"), 15);
+    assert_eq!(int(row, "cityCount"), 30);
     assert!(items(row, "cities", ", ").contains("Stockholm"));
     // No practice serves SDG 14 (life below water).
     let row = find(&rows, &[("notation", "14")]);
@@ -837,7 +844,7 @@ fn similar_practices_for_each_stockholm_practice() {
 fn strategy_goal_coverage() {
     let server = start();
     let rows = run(&server, "20-strategy-goal-coverage");
-    assert_eq!(rows.len(), 11, "11 strategies in 9 cities");
+    assert_eq!(rows.len(), 23, "the 23 strategies in the data");
     let strategy = iri("strategy", "stockholm-smart-connected-city");
     let row = find(&rows, &[("strategy", strategy.as_str())]);
     assert_eq!(text(row, "issued"), "2017-04-03");
@@ -913,10 +920,11 @@ fn most_adopted_practices() {
     let rows = run(&server, "23-most-adopted-practices");
     let biochar = iri("practice", "stockholm-biochar-project");
     let row = find(&rows, &[("practice", biochar.as_str())]);
-    assert_eq!(int(row, "receivingCities"), 5);
+    assert_eq!(int(row, "receivingCities"), 6, "with Darmstadt (TR-26)");
     assert_eq!(
         items(row, "receivers", ","),
         set(&[
+            "Darmstadt",
             "Helsinki",
             "Minneapolis",
             "Helsingborg",
@@ -980,8 +988,15 @@ fn practices_by_stage_and_theme() {
         "{names:?}"
     );
     let pilot = iri("stage", "pilot");
-    let row = find(&rows, &[("stage", pilot.as_str())]);
-    assert_eq!(text(row, "practiceNames"), "Copenhagen Street Lab");
+    let sensors = iri("theme", "sensors-iot");
+    let row = find(
+        &rows,
+        &[("stage", pilot.as_str()), ("theme", sensors.as_str())],
+    );
+    assert!(
+        items(row, "practiceNames", "|").contains("Copenhagen Street Lab"),
+        "{row:?}"
+    );
     // Stages come in the order of the scheme: idea first, ended last.
     assert_eq!(text(&rows[0], "stageLabel"), "Idea");
     assert_eq!(text(&rows[rows.len() - 1], "stageLabel"), "Ended");
@@ -993,19 +1008,21 @@ fn funding_by_programme_and_funder() {
     let rows = run(&server, "26-funding-by-programme");
     let h2020 = iri("org", "horizon-2020");
     let eur = "http://qudt.org/vocab/unit/CCY_EUR";
-    // GrowSmarter (Stockholm, 25 M EUR) and Cologne's share (7.3 M EUR) state amounts.
+    // GrowSmarter (Stockholm, 25 M EUR), Cologne's share (7.3 M EUR) and the Horizon 2020
+    // projects of the cities added in issue 13 state amounts.
     let row = find(&rows, &[("via", h2020.as_str()), ("unit", eur)]);
     assert_eq!(text(row, "role"), "programme");
-    assert_eq!(int(row, "practices"), 2);
-    assert_number(row, "total", 32_300_000.0);
-    // Valla Torg, Årsta and Barcelona 22@ name the programme without an amount.
+    assert_eq!(int(row, "practices"), 7);
+    assert_number(row, "total", 142_500_000.0);
+    // Valla Torg, Årsta, Barcelona 22@ and eight fundings of the issue-13 cities name the
+    // programme without an amount.
     let without: Vec<&Row> = rows
         .iter()
         .filter(|r| r.get("via").map(String::as_str) == Some(h2020.as_str()))
         .filter(|r| !r.contains_key("unit"))
         .collect();
     assert_eq!(without.len(), 1);
-    assert_eq!(int(without[0], "fundings"), 3);
+    assert_eq!(int(without[0], "fundings"), 11);
     let vinnova = iri("org", "vinnova");
     let row = find(
         &rows,

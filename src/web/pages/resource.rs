@@ -22,9 +22,22 @@ use oxigraph::model::{NamedNode, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The kinds of resource under `…/id/`.
-const KINDS: [&str; 8] = [
-    "city", "strategy", "goal", "practice", "org", "outcome", "source", "theme",
+/// The kinds of resource under `…/id/` (docs/data-conventions.md).
+const KINDS: [&str; 14] = [
+    "city",
+    "strategy",
+    "goal",
+    "practice",
+    "org",
+    "outcome",
+    "source",
+    "theme",
+    "transfer",
+    "funding",
+    "lesson",
+    "geometry",
+    "stage",
+    "transfer-kind",
 ];
 
 /// GET /id/{kind}/{slug}
