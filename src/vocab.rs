@@ -128,8 +128,9 @@ pub mod exchange {
     /// GeoSPARQL, for city and practice locations.
     pub const GEO_HAS_GEOMETRY: &str = "http://www.opengis.net/ont/geosparql#hasGeometry";
     pub const GEO_AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
-    /// Statements about a practice that the CSV template does not carry (yet): a CSV upload keeps
-    /// them from the current graph for every practice it still describes.
+    /// Statements about a practice that a CSV upload keeps from the current graph, for every
+    /// practice it still describes, unless the file has a column that carries them
+    /// (`ingest::csv::EXCHANGE_COLUMNS`: stage, stage year, adapted from, contact).
     pub const KEPT_ON_CSV_UPLOAD: &[&str] = &[
         STAGE,
         STAGE_YEAR,

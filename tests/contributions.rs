@@ -774,3 +774,116 @@ fn a_steward_uploads_a_csv_through_the_page() {
     let html = response.text().expect("html");
     assert!(!html.contains("<script>alert(1)</script>"));
 }
+
+#[test]
+fn csv_stage_and_contact_columns_replace_and_their_absence_keeps() {
+    let server = start();
+    let token = token(&server, "stockholm");
+    let exported = client()
+        .get(server.url("/contribute/stockholm.csv"))
+        .send()
+        .expect("export")
+        .text()
+        .expect("csv");
+    let stage_of = |server: &TestServer| {
+        column(
+            &select_json(
+                server,
+                "SELECT ?s WHERE { <https://w3id.org/citykg/id/practice/stockholm-congestion-tax> <https://w3id.org/citykg/ontology#stage> ?s }",
+            ),
+            "s",
+        )
+    };
+    assert_eq!(
+        stage_of(&server),
+        ["https://w3id.org/citykg/id/stage/operational"]
+    );
+    // Parse the export, change the congestion tax's stage, write it back.
+    let mut reader = ::csv::Reader::from_reader(exported.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let stage = header
+        .iter()
+        .position(|h| h == "stage")
+        .expect("stage column");
+    let id = header
+        .iter()
+        .position(|h| h == "practice_id")
+        .expect("id column");
+    let mut rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+        .collect();
+    let write = |header: &[String], rows: &[Vec<String>]| {
+        let mut writer = ::csv::Writer::from_writer(Vec::new());
+        writer.write_record(header).expect("header");
+        for row in rows {
+            writer.write_record(row).expect("row");
+        }
+        writer.into_inner().expect("csv")
+    };
+    for row in &mut rows {
+        if row[id] == "stockholm-congestion-tax" {
+            row[stage] = "scaled".into();
+        }
+    }
+    let (status, answer) = put(
+        &server,
+        "stockholm",
+        Some(&token),
+        "text/csv",
+        write(&header, &rows),
+    );
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(
+        stage_of(&server),
+        ["https://w3id.org/citykg/id/stage/scaled"],
+        "the column's value replaces the current stage"
+    );
+    // A file without the exchange columns (an older template) keeps the current stage.
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|i| {
+            !["stage", "stage_year", "adapted_from", "contact"].contains(&header[*i].as_str())
+        })
+        .collect();
+    let old_header: Vec<String> = keep.iter().map(|i| header[*i].clone()).collect();
+    let old_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| keep.iter().map(|i| r[*i].clone()).collect())
+        .collect();
+    let (status, answer) = put(
+        &server,
+        "stockholm",
+        Some(&token),
+        "text/csv",
+        write(&old_header, &old_rows),
+    );
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(
+        stage_of(&server),
+        ["https://w3id.org/citykg/id/stage/scaled"]
+    );
+    // A stage outside the scheme names the row and the column.
+    for row in &mut rows {
+        if row[id] == "stockholm-congestion-tax" {
+            row[stage] = "finished".into();
+        }
+    }
+    let (status, answer) = put(
+        &server,
+        "stockholm",
+        Some(&token),
+        "text/csv",
+        write(&header, &rows),
+    );
+    assert_eq!(status, 400, "{answer}");
+    let error = answer["error"].as_str().expect("error");
+    assert!(
+        error.contains("(stage)") && error.contains("\"finished\""),
+        "{error}"
+    );
+}

@@ -265,7 +265,8 @@ impl Contributions {
         let mut triples = self.parse(city, origin, body, format)?;
         let parsed = started.elapsed();
         if format == InputFormat::Csv {
-            triples = self.keep_all_but_practices(city, triples)?;
+            let carried = csv_mapping::covered_predicates(body);
+            triples = self.keep_all_but_practices(city, triples, &carried)?;
         }
         let report = self.check(city, &triples)?;
         let checked = started.elapsed();
@@ -292,10 +293,16 @@ impl Contributions {
 
     /// A CSV upload carries practices only: the rest of the city's current graph (the city, its
     /// strategy and goals, organisations, sources, transfers, costs and lessons) stays, and the
-    /// practices and outcomes are replaced. The template has no columns yet for a practice's stage,
-    /// cost, funding, lessons, contact point, location or `ckg:adaptedFrom` link: those statements
-    /// are kept for every practice the upload still describes.
-    fn keep_all_but_practices(&self, city: &str, uploaded: Vec<Triple>) -> Result<Vec<Triple>> {
+    /// practices and outcomes are replaced. Statements the upload's columns do not carry (a
+    /// practice's cost, funding, lessons and location; its stage, stage year, `ckg:adaptedFrom`
+    /// and contact point when the file has no column for them, as older templates do not) are kept
+    /// for every practice the upload still describes; `carried` are the properties it does carry.
+    fn keep_all_but_practices(
+        &self,
+        city: &str,
+        uploaded: Vec<Triple>,
+        carried: &[&str],
+    ) -> Result<Vec<Triple>> {
         let current = self.backend.graph_triples(&self.city_graph(city)?)?;
         let replaced: HashSet<oxigraph::model::NamedOrBlankNode> = current
             .iter()
@@ -311,6 +318,7 @@ impl Contributions {
         let not_in_template = |t: &Triple| {
             still_described.contains(&t.subject)
                 && vocab::exchange::KEPT_ON_CSV_UPLOAD.contains(&t.predicate.as_str())
+                && !carried.contains(&t.predicate.as_str())
         };
         let mut seen: HashSet<Triple> = HashSet::new();
         let mut out = Vec::with_capacity(current.len() + uploaded.len());

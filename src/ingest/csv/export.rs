@@ -4,8 +4,8 @@
 use super::{OUTCOME_FIELDS, PRACTICE_COLUMNS, iri};
 use crate::error::{Error, Result};
 use crate::store::Backend;
-use crate::vocab::CKG;
 use crate::vocab::ns::{DCTERMS, PROV, QUDT, SCHEMA, SDG, SKOS, UNIT};
+use crate::vocab::{CKG, exchange};
 use oxigraph::model::Term;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,6 +82,19 @@ pub fn export(backend: &Backend, city: &str, base: &str) -> Result<String> {
                 local(&row[2], &format!("{base}id/org/")).unwrap_or_default(),
             ),
             p if p == format!("{CKG}verification") => ("verification".into(), text(&row[2])),
+            p if p == exchange::STAGE => (
+                "stage".into(),
+                local(&row[2], exchange::STAGE_NS).unwrap_or_else(|| text(&row[2])),
+            ),
+            p if p == exchange::STAGE_YEAR => ("stage_year".into(), text(&row[2])),
+            p if p == exchange::ADAPTED_FROM => (
+                "adapted_from".into(),
+                local(&row[2], &format!("{base}id/practice/")).unwrap_or_else(|| text(&row[2])),
+            ),
+            p if p == exchange::CONTACT_POINT => (
+                "contact".into(),
+                local(&row[2], &format!("{base}id/org/")).unwrap_or_default(),
+            ),
             _ => continue,
         };
         if !value.is_empty() {
@@ -221,6 +234,8 @@ pub fn export(backend: &Backend, city: &str, base: &str) -> Result<String> {
                 values.sort();
                 values.join(
                     if column == "partners"
+                        || column == "contact"
+                        || column == "adapted_from"
                         || column == "themes"
                         || column == "goals"
                         || column == "sdgs"

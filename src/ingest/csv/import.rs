@@ -7,10 +7,14 @@ use super::{OUTCOME_FIELDS, PRACTICE_COLUMNS, iri, slugify, source_slug};
 use crate::error::{Error, Result};
 use crate::slug::is_slug;
 use crate::vocab::CKG;
+use crate::vocab::exchange::{ADAPTED_FROM, STAGE, STAGE_NS, STAGE_YEAR};
 use crate::vocab::ns::{DCTERMS, ORG as W3ORG, PROV, QUDT, SCHEMA, SDG, SKOS, UNIT};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// The concepts of the `ckg:stages` scheme (ontology/schemes.ttl).
+const STAGES: [&str; 5] = ["idea", "pilot", "operational", "scaled", "ended"];
 
 /// An error that names the row and the column.
 fn cell_error(origin: &str, row: u64, column: usize, name: &str, message: String) -> Error {
@@ -318,7 +322,17 @@ pub fn to_triples(
                 iri(format!("{SDG}{sdg}"))?.into(),
             )?;
         }
-        for partner in lines(row.get("partners")).iter().flat_map(|l| list(l)) {
+        // Partners and the contact point: an organisation's identifier, or a name that becomes a
+        // new organisation.
+        let partners = lines(row.get("partners"))
+            .iter()
+            .flat_map(|l| list(l))
+            .map(|p| ("partners", format!("{CKG}partner"), p))
+            .collect::<Vec<_>>();
+        let contacts = list(row.get("contact"))
+            .into_iter()
+            .map(|c| ("contact", format!("{SCHEMA}contactPoint"), c));
+        for (column, predicate, partner) in partners.into_iter().chain(contacts) {
             let (slug, label) = if is_slug(&partner) {
                 (partner.clone(), None)
             } else {
@@ -326,12 +340,12 @@ pub fn to_triples(
             };
             if slug.is_empty() {
                 return Err(row.error(
-                    "partners",
+                    column,
                     format!("{partner:?} is neither an organisation identifier nor a name"),
                 ));
             }
             let org = iri(format!("{base}id/org/{slug}"))?;
-            add(&practice, &format!("{CKG}partner"), org.clone().into())?;
+            add(&practice, &predicate, org.clone().into())?;
             if let Some(label) = label
                 && !known_orgs.contains(&slug)
                 && described_orgs.insert(slug.clone())
@@ -347,6 +361,47 @@ pub fn to_triples(
                     lang_literal(&label, "en")?.into(),
                 )?;
             }
+        }
+        // Stage (a concept of the ckg:stages scheme), the year it was reached, and practices of
+        // other cities this one was adapted from (a transfer must say so too; the shapes check it).
+        let stage = row.get("stage").trim().to_ascii_lowercase();
+        if !stage.is_empty() {
+            if !STAGES.contains(&stage.as_str()) {
+                return Err(row.error(
+                    "stage",
+                    format!("{stage:?} is not a stage; use one of {}", STAGES.join(", ")),
+                ));
+            }
+            add(&practice, STAGE, iri(format!("{STAGE_NS}{stage}"))?.into())?;
+        }
+        let stage_year = row.get("stage_year").trim();
+        if !stage_year.is_empty() {
+            let year = date_literal(stage_year)
+                .filter(|_| stage_year.len() == 4)
+                .ok_or_else(|| {
+                    row.error(
+                        "stage_year",
+                        format!("{stage_year:?} is not a year such as 2018"),
+                    )
+                })?;
+            add(&practice, STAGE_YEAR, year.into())?;
+        }
+        for from in list(row.get("adapted_from")) {
+            let prefix = format!("{base}id/practice/");
+            let slug = from.strip_prefix(&prefix).unwrap_or(&from).to_owned();
+            if !is_slug(&slug) || slug.starts_with(&format!("{city}-")) {
+                return Err(row.error(
+                    "adapted_from",
+                    format!(
+                        "{from:?} is not another city's practice identifier such as stockholm-congestion-tax"
+                    ),
+                ));
+            }
+            add(
+                &practice,
+                ADAPTED_FROM,
+                iri(format!("{prefix}{slug}"))?.into(),
+            )?;
         }
         for (lang, text) in row.texts("note")? {
             add(

@@ -14,7 +14,7 @@ use oxigraph::model::NamedNode;
 
 /// The practice columns, in template order; `name` and `description` may repeat with a language
 /// tag (`name@sv`), and the outcome columns repeat as `outcome1_…`, `outcome2_…`.
-pub const PRACTICE_COLUMNS: [&str; 14] = [
+pub const PRACTICE_COLUMNS: [&str; 18] = [
     "practice_id",
     "name@en",
     "description@en",
@@ -24,12 +24,43 @@ pub const PRACTICE_COLUMNS: [&str; 14] = [
     "goals",
     "sdgs",
     "partners",
+    "stage",
+    "stage_year",
+    "adapted_from",
+    "contact",
     "verification",
     "source_urls",
     "source_titles",
     "source_publishers",
     "note@en",
 ];
+/// The exchange columns and the practice property each carries: when an upload's header has the
+/// column, the upload's values replace the city's current ones; without it, a CSV upload keeps
+/// the current statements (`vocab::exchange::KEPT_ON_CSV_UPLOAD`).
+pub const EXCHANGE_COLUMNS: [(&str, &str); 4] = [
+    ("stage", crate::vocab::exchange::STAGE),
+    ("stage_year", crate::vocab::exchange::STAGE_YEAR),
+    ("adapted_from", crate::vocab::exchange::ADAPTED_FROM),
+    ("contact", crate::vocab::exchange::CONTACT_POINT),
+];
+
+/// The practice properties that the header of a CSV file carries among the exchange columns.
+pub fn covered_predicates(bytes: &[u8]) -> Vec<&'static str> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let Ok(header) = reader.headers() else {
+        return Vec::new();
+    };
+    EXCHANGE_COLUMNS
+        .iter()
+        .filter(|(column, _)| {
+            header
+                .iter()
+                .any(|h| h.trim().trim_start_matches('\u{feff}') == *column)
+        })
+        .map(|(_, predicate)| *predicate)
+        .collect()
+}
+
 /// The columns of one outcome, after the `outcomeN_` prefix.
 pub const OUTCOME_FIELDS: [&str; 12] = [
     "id",
