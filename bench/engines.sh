@@ -1,0 +1,74 @@
+# Sourced by the bench scripts: starts SPARQL engines on loopback over one N-Quads file, and stops
+# everything it started when the calling script exits. Run from the repository root.
+#   start_citykg FILE PORT     citykg serve over a fresh store loaded with `citykg load` ($B)
+#   start_oxigraph FILE PORT   upstream `oxigraph serve --union-default-graph` (PyPI oxigraph)
+#   start_virtuoso FILE PORT   Virtuoso 7 (Debian virtuoso-opensource-7-bin) with bench/virtuoso.ini
+# Each prints nothing and returns once its /sparql answers. ENGINE_WORK is where stores live.
+ENGINE_WORK=${ENGINE_WORK:-/tmp/citykg-engines}
+OXIGRAPH_VERSION=${OXIGRAPH_VERSION:-0.5.13}
+B=${B:-target/release/citykg}
+ENGINE_PIDS=()
+mkdir -p "$ENGINE_WORK"
+
+stop_engines() {
+  for pid in "${ENGINE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${ENGINE_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ENGINE_PIDS=()
+}
+trap stop_engines EXIT
+
+# Waits until http://127.0.0.1:$1/sparql answers an ASK (up to 120 s).
+wait_sparql() {
+  for _ in $(seq 1 1200); do
+    if curl -s -o /dev/null -w '%{http_code}' --data-urlencode 'query=ASK {}' \
+        -H 'Accept: application/sparql-results+json' "http://127.0.0.1:$1/sparql" | grep -q 200; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "no SPARQL endpoint on port $1" >&2
+  return 1
+}
+
+start_citykg() {
+  local file=$1 port=$2 dir=$ENGINE_WORK/citykg-$2
+  rm -rf "$dir"
+  "$B" load --data-dir "$dir" "$file" >/dev/null 2>&1
+  "$B" serve --data-dir "$dir" --bind "127.0.0.1:$port" --query-timeout 120 >"$dir.log" 2>&1 &
+  ENGINE_PIDS+=($!)
+  wait_sparql "$port"
+}
+
+oxigraph_cli() {
+  local venv=target/bench-tools/venv
+  if [[ ! -x $venv/bin/oxigraph ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet "oxigraph==$OXIGRAPH_VERSION"
+  fi
+  echo "$venv/bin/oxigraph"
+}
+
+start_oxigraph() {
+  local file=$1 port=$2 dir=$ENGINE_WORK/oxigraph-$2 cli
+  cli=$(oxigraph_cli)
+  rm -rf "$dir"
+  "$cli" load --location "$dir" --file "$file" >/dev/null 2>&1
+  "$cli" serve --location "$dir" --bind "127.0.0.1:$port" --union-default-graph >"$dir.log" 2>&1 &
+  ENGINE_PIDS+=($!)
+  wait_sparql "$port"
+}
+
+start_virtuoso() {
+  local file=$1 port=$2 dir=$ENGINE_WORK/virtuoso-$2 sql_port=$(( $2 + 1000 ))
+  command -v virtuoso-t >/dev/null || {
+    echo "virtuoso-t is missing: apt-get install virtuoso-opensource-7-bin" >&2; return 1; }
+  rm -rf "$dir"; mkdir -p "$dir"
+  sed -e "s|@DIR@|$dir|g" -e "s|@SQL_PORT@|$sql_port|g" -e "s|@HTTP_PORT@|$port|g" \
+    bench/virtuoso.ini >"$dir/virtuoso.ini"
+  cp "$file" "$dir/data.nq"
+  virtuoso-t +foreground +configfile "$dir/virtuoso.ini" >"$dir/out.log" 2>&1 &
+  ENGINE_PIDS+=($!)
+  wait_sparql "$port"
+  isql-vt "127.0.0.1:$sql_port" dba dba \
+    exec="ld_dir('$dir', 'data.nq', 'https://w3id.org/citykg/graph/unnamed'); rdf_loader_run(); checkpoint;" >/dev/null
+}
