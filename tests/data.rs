@@ -1,6 +1,7 @@
 //! The bundled ontology and data: every file parses, the data conforms to the SHACL shapes, each
 //! shape rejects a minimal violating example, every `ckg:` term and SDG IRI used is declared, and
-//! every Stockholm goal with an SDG mapping has peer practices in other cities.
+//! every Stockholm goal with an SDG mapping has peer practices in other cities, one of them from a
+//! city of similar size.
 
 mod common;
 
@@ -255,28 +256,39 @@ fn every_stockholm_goal_mapped_to_an_sdg_has_peer_practices_in_other_cities() {
         &server,
         "PREFIX ckg: <https://w3id.org/citykg/ontology#>
          PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-         SELECT ?goal (COUNT(DISTINCT ?practice) AS ?practices) (COUNT(DISTINCT ?city) AS ?cities) WHERE {
+         SELECT ?goal (COUNT(DISTINCT ?practice) AS ?practices) (COUNT(DISTINCT ?city) AS ?cities)
+                (COUNT(DISTINCT ?similar) AS ?similarSize) WHERE {
            ?goal a ckg:StrategyGoal ; skos:inScheme/ckg:city <https://w3id.org/citykg/id/city/stockholm> ;
                  skos:relatedMatch ?mapped .
            OPTIONAL {
+             <https://w3id.org/citykg/id/city/stockholm> ckg:population ?own .
              ?mapped skos:broader? ?sdgGoal . FILTER NOT EXISTS { ?sdgGoal skos:broader ?anything }
              ?served skos:broader? ?sdgGoal .
              ?practice ckg:servesGoal ?served ; ckg:city ?city .
              FILTER(?city != <https://w3id.org/citykg/id/city/stockholm>)
+             OPTIONAL { ?city ckg:population ?size FILTER(?size * 3 >= ?own && ?size <= ?own * 3) }
+             BIND(IF(BOUND(?size), ?practice, ?none) AS ?similar)
            }
          } GROUP BY ?goal",
     );
     let goals = column(&results, "goal");
     let practices = column(&results, "practices");
     let cities = column(&results, "cities");
+    let similar = column(&results, "similarSize");
     assert!(
         goals.len() >= 5,
         "Stockholm goals with SDG mappings: {goals:?}"
     );
-    for ((goal, p), c) in goals.iter().zip(&practices).zip(&cities) {
+    for (((goal, p), c), s) in goals.iter().zip(&practices).zip(&cities).zip(&similar) {
         let p: u32 = p.parse().expect("count");
         let c: u32 = c.parse().expect("count");
+        let s: u32 = s.parse().expect("count");
         assert!(p >= 3 && c >= 2, "{goal}: {p} peer practices in {c} cities");
+        // Issue 13: at least one peer from a city of similar size (within a factor of three).
+        assert!(
+            s >= 1,
+            "{goal}: no peer practice from a city of similar size"
+        );
     }
 }
 
