@@ -550,7 +550,7 @@ fn a_practice_shows_its_stage_cost_lessons_and_contact() {
     let (_, html) = page(&server, "/id/practice/stockholm-growsmarter?lang=sv", None);
     let money = section_from(&html, "<section id=\"money\">");
     assert!(
-        money.contains("25,000,000 EUR") && money.contains("/id/org/horizon-2020"),
+        money.contains("25\u{a0}000\u{a0}000 EUR") && money.contains("/id/org/horizon-2020"),
         "the programme: {money}"
     );
     assert!(money.contains("Finansiering"), "{money}");
@@ -605,7 +605,10 @@ fn a_city_page_shows_whom_it_learned_from_and_who_took_from_it() {
         "{gothenburg}"
     );
     let (_, html) = page(&server, "/id/city/gothenburg?lang=sv", None);
-    assert!(html.contains("Folkmängd: 551,449"));
+    assert!(
+        html.contains("Folkmängd: 551\u{a0}449"),
+        "Swedish digit groups"
+    );
     let learned = section_from(&html, "<section id=\"learned-from\">");
     assert!(
         learned.contains("Vad staden har lärt sig av andra städer")

@@ -299,7 +299,7 @@ fn profile(
     Ok(Profile {
         population: facts
             .text(x::POPULATION, lang)
-            .map(|p| super::format::tidy_number(&p)),
+            .map(|p| super::format::local_number(&p, lang)),
         population_year: facts.text(x::POPULATION_YEAR, lang),
         population_source: source.map(|s| linker.link(&s)),
         country: country.map(|c| linker.link(&c)),

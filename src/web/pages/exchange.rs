@@ -3,7 +3,7 @@
 //! lessons, barriers and prerequisites, read through lookups and shaped into rows for the
 //! practice, city and `/transfers` pages.
 
-use super::format::tidy_number;
+use super::format::local_number;
 use crate::error::Result;
 use crate::store::Backend;
 use crate::vocab::{self, CKG, exchange as x, ns};
@@ -233,11 +233,11 @@ pub fn currency(unit: &str) -> String {
     local.strip_prefix("CCY_").unwrap_or(local).to_owned()
 }
 
-/// "0.1" → "10 %"; "0.125" → "12.5 %".
-pub fn share_percent(share: &str) -> Option<String> {
+/// "0.1" → "10 %"; "0.125" → "12.5 %" ("12,5 %" in Swedish).
+pub fn share_percent(share: &str, lang: Lang) -> Option<String> {
     let value: f64 = share.trim().parse().ok()?;
     let percent = format!("{:.2}", value * 100.0);
-    Some(format!("{} %", tidy_number(&percent)))
+    Some(format!("{} %", local_number(&percent, lang)))
 }
 
 /// The costs and fundings of `practice` (one lookup), costs first, then by year.
@@ -269,8 +269,8 @@ pub fn money(
             let literal = |p: &str| text_of(props, p, lang);
             let qualifier = literal(&format!("{CKG}valueQualifier"));
             let amount = literal(NUMERIC_VALUE).map(|v| match &qualifier {
-                Some(q) => format!("{q} {}", tidy_number(&v)),
-                None => tidy_number(&v),
+                Some(q) => format!("{q} {}", local_number(&v, lang)),
+                None => local_number(&v, lang),
             });
             MoneyRow {
                 link: linker.link(f),
@@ -281,7 +281,7 @@ pub fn money(
                 year: literal(TEMPORAL),
                 funders: linker.sorted_links(&iris_of(props, x::FUNDER)),
                 programmes: linker.sorted_links(&iris_of(props, x::FUNDING_PROGRAMME)),
-                share: literal(x::SHARE_OF_TOTAL).and_then(|s| share_percent(&s)),
+                share: literal(x::SHARE_OF_TOTAL).and_then(|s| share_percent(&s, lang)),
                 sources: sources_of(props, &linker),
             }
         })
@@ -448,8 +448,9 @@ mod tests {
     fn amounts_read_as_currency_and_share() {
         assert_eq!(currency("http://qudt.org/vocab/unit/CCY_EUR"), "EUR");
         assert_eq!(currency("http://qudt.org/vocab/unit/EUR"), "EUR");
-        assert_eq!(share_percent("0.1").as_deref(), Some("10 %"));
-        assert_eq!(share_percent("0.125").as_deref(), Some("12.5 %"));
-        assert_eq!(share_percent("n/a"), None);
+        assert_eq!(share_percent("0.1", Lang::En).as_deref(), Some("10 %"));
+        assert_eq!(share_percent("0.125", Lang::En).as_deref(), Some("12.5 %"));
+        assert_eq!(share_percent("0.125", Lang::Sv).as_deref(), Some("12,5 %"));
+        assert_eq!(share_percent("n/a", Lang::En), None);
     }
 }
