@@ -199,6 +199,7 @@ fn hostile_parameters_come_back_escaped() {
             format!("/id/goal/{encoded}"),
             format!("/sdg/{encoded}"),
             format!("/queries?lang={encoded}"),
+            format!("/transfers?lang={encoded}"),
             format!("/search?q={encoded}&lang={encoded}"),
         ] {
             let response = client()
@@ -726,4 +727,20 @@ fn peer_reasons_name_adoption_and_similar_size() {
         let madrid = item("madrid-central-low-emission-zone");
         assert!(!madrid.contains(size), "{lang}: {madrid}");
     }
+    // "Similar practices" on a practice page say so too.
+    let (_, html) = page(
+        &server,
+        "/id/practice/stockholm-congestion-tax?lang=en",
+        None,
+    );
+    let similar = section_from(&html, "<h2>Similar practices in other cities</h2>");
+    let gothenburg = similar
+        .split("/id/practice/gothenburg-congestion-tax?")
+        .nth(1)
+        .and_then(|s| s.split("</li>").next())
+        .expect("Gothenburg's congestion tax is similar");
+    assert!(
+        gothenburg.contains("a city of similar size"),
+        "{gothenburg}"
+    );
 }

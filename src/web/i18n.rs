@@ -308,8 +308,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "peers_help_exchange",
-        "Among those, a practice that other cities have taken up, and one from a city of similar size (within a factor of three in population), ranks higher.",
-        "Bland dessa rankas en insats som andra städer har tagit efter, och en från en stad av liknande storlek (högst tre gånger större eller mindre folkmängd), högre.",
+        "Among those, practices that other cities have taken up, and practices from cities of similar size (within a factor of three in population), rank higher.",
+        "Bland dessa hamnar insatser som andra städer har tagit efter, och insatser från städer av liknande storlek (högst tre gånger större eller mindre folkmängd), högre upp.",
     ),
     ("contribute", "Contribute data", "Bidra med data"),
     (
