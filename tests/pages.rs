@@ -610,6 +610,10 @@ fn a_city_page_shows_whom_it_learned_from_and_who_took_from_it() {
         html.contains("Folkmängd: 551\u{a0}449"),
         "Swedish digit groups"
     );
+    assert!(
+        html.contains("57,70° N, 11,97° Ö"),
+        "Swedish compass points"
+    );
     let learned = section_from(&html, "<section id=\"learned-from\">");
     assert!(
         learned.contains("Vad staden har lärt sig av andra städer")

@@ -303,7 +303,7 @@ fn profile(
         population_year: facts.text(x::POPULATION_YEAR, lang),
         population_source: source.map(|s| linker.link(&s)),
         country: country.map(|c| linker.link(&c)),
-        location: point.map(|(lon, lat)| exchange::lat_lon_text(lon, lat)),
+        location: point.map(|(lon, lat)| exchange::lat_lon_text(lon, lat, lang)),
         map: point.map(|(lon, lat)| {
             format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=11/{lat}/{lon}")
         }),

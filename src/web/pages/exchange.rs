@@ -420,11 +420,21 @@ pub fn wkt_point(wkt: &str) -> Option<(f64, f64)> {
     ((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)).then_some((lon, lat))
 }
 
-/// "59.35° N, 18.07° E"
-pub fn lat_lon_text(lon: f64, lat: f64) -> String {
+/// "59.35° N, 18.07° E"; in Swedish "59,35° N, 18,07° Ö" (norr, söder, öster, väster).
+pub fn lat_lon_text(lon: f64, lat: f64, lang: Lang) -> String {
+    let sv = lang == Lang::Sv;
     let ns = if lat < 0.0 { "S" } else { "N" };
-    let ew = if lon < 0.0 { "W" } else { "E" };
-    format!("{:.2}° {ns}, {:.2}° {ew}", lat.abs(), lon.abs())
+    let ew = match (lon < 0.0, sv) {
+        (true, true) => "V",
+        (true, false) => "W",
+        (false, true) => "Ö",
+        (false, false) => "E",
+    };
+    let degrees = |v: f64| {
+        let text = format!("{:.2}", v.abs());
+        if sv { text.replace('.', ",") } else { text }
+    };
+    format!("{}° {ns}, {}° {ew}", degrees(lat), degrees(lon))
 }
 
 #[cfg(test)]
@@ -441,7 +451,8 @@ mod tests {
         assert_eq!(wkt_point("POINT(200 10)"), None);
         assert_eq!(wkt_point("LINESTRING(1 2, 3 4)"), None);
         assert_eq!(wkt_point("POINT(x y)"), None);
-        assert_eq!(lat_lon_text(-58.38, -34.6), "34.60° S, 58.38° W");
+        assert_eq!(lat_lon_text(-58.38, -34.6, Lang::En), "34.60° S, 58.38° W");
+        assert_eq!(lat_lon_text(18.067, 59.35, Lang::Sv), "59,35° N, 18,07° Ö");
     }
 
     #[test]
