@@ -46,6 +46,12 @@ fn pages_load_in_chromium_without_console_messages() {
             "/id/goal/stockholm-ecologically-sustainable?lang=sv",
         ),
         ("practice", "/id/practice/stockholm-congestion-tax?lang=en"),
+        (
+            "practice-exchange",
+            "/id/practice/stockholm-biochar-project?lang=sv",
+        ),
+        ("transfers", "/transfers?lang=en"),
+        ("transfers-sv", "/transfers?lang=sv"),
         ("sdg", "/sdg/11?lang=en"),
         (
             "compare",

@@ -199,6 +199,7 @@ fn hostile_parameters_come_back_escaped() {
             format!("/id/goal/{encoded}"),
             format!("/sdg/{encoded}"),
             format!("/queries?lang={encoded}"),
+            format!("/transfers?lang={encoded}"),
             format!("/search?q={encoded}&lang={encoded}"),
         ] {
             let response = client()
@@ -402,5 +403,348 @@ fn a_page_error_is_an_html_page_for_browsers_and_plain_text_for_others() {
         body.replace("&#x2f;", "/")
             .contains("/id/practice/stockholm-congestion-tax"),
         "{body}"
+    );
+}
+
+/// The part of a page from `start` up to the next `</section>`.
+fn section_from<'a>(html: &'a str, start: &str) -> &'a str {
+    html.split(start)
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_else(|| panic!("no {start}"))
+}
+
+#[test]
+fn a_transfer_shows_on_both_practices_in_both_languages() {
+    let server = start();
+    for (lang, came_from, went_to, kind) in [
+        ("en", "Adapted from", "Taken up in", "Adapted, 2013"),
+        ("sv", "Anpassad från", "Införd i", "Anpassad, 2013"),
+    ] {
+        let (status, gothenburg) = page(
+            &server,
+            &format!("/id/practice/gothenburg-congestion-tax?lang={lang}"),
+            None,
+        );
+        assert_eq!(status, 200);
+        let transfers = section_from(&gothenburg, "<section id=\"transfers\">");
+        let from = transfers
+            .split(&format!("<h2>{came_from}</h2>"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{lang}: no {came_from} in {transfers}"));
+        assert!(
+            from.contains(&format!(
+                "/id/practice/stockholm-congestion-tax?lang={lang}"
+            )) && from.contains(&format!("/id/city/stockholm?lang={lang}")),
+            "{lang}: Gothenburg's tax came from Stockholm's: {from}"
+        );
+        assert!(from.contains(kind), "{lang}: the kind and year: {from}");
+        assert!(
+            from.contains("Älvsborg Bridge"),
+            "what changed on the way: {from}"
+        );
+        assert!(
+            from.contains("/id/transfer/gothenburg-congestion-tax-from-stockholm"),
+            "the transfer's own page"
+        );
+
+        let (status, stockholm) = page(
+            &server,
+            &format!("/id/practice/stockholm-congestion-tax?lang={lang}"),
+            None,
+        );
+        assert_eq!(status, 200);
+        let transfers = section_from(&stockholm, "<section id=\"transfers\">");
+        let to = transfers
+            .split(&format!("<h2>{went_to}</h2>"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{lang}: no {went_to} in {transfers}"));
+        assert!(
+            to.contains(&format!(
+                "/id/practice/gothenburg-congestion-tax?lang={lang}"
+            )),
+            "{lang}: Stockholm's tax was taken up in Gothenburg: {to}"
+        );
+        let gothenburg_name = if lang == "sv" {
+            "Göteborg"
+        } else {
+            "Gothenburg"
+        };
+        assert!(to.contains(gothenburg_name), "{lang}: {to}");
+        // And it came from Singapore, a transfer into a city with no practice record.
+        let from = transfers
+            .split(&format!("<h2>{went_to}</h2>"))
+            .next()
+            .unwrap_or("");
+        assert!(from.contains("/id/city/singapore"), "{lang}: {from}");
+    }
+    // A practice whose transfers name only the receiving cities lists them as cities.
+    let (_, madrid) = page(&server, "/id/practice/madrid-decide-madrid?lang=en", None);
+    let to = section_from(&madrid, "<h2>Taken up in</h2>");
+    for city in ["barcelona", "a-coruna", "paris", "turin", "buenos-aires"] {
+        assert!(
+            to.contains(&format!("/id/city/{city}?lang=en")),
+            "{city}: {to}"
+        );
+    }
+    assert!(to.contains("Forked software"), "{to}");
+}
+
+#[test]
+fn a_practice_shows_its_stage_cost_lessons_and_contact() {
+    let server = start();
+    let (_, html) = page(
+        &server,
+        "/id/practice/stockholm-congestion-tax?lang=en",
+        None,
+    );
+    assert!(
+        html.contains(
+            "Stage: <a href=\"/id/stage/operational?lang=en\">Operational</a> (reached in 2007)"
+        ),
+        "the stage and the year reached"
+    );
+    let lessons = section_from(&html, "<section id=\"lessons\">");
+    assert!(lessons.contains("<h3>Lessons learned</h3>"), "{lessons}");
+    assert!(
+        lessons.contains("Support for the charge grew once people had lived with it"),
+        "{lessons}"
+    );
+    assert!(
+        lessons.contains(
+            "/id/source/www-transportenvironment-org-discover-congestion-charge-successful-and-popular"
+        ),
+        "the lesson's source: {lessons}"
+    );
+    let (_, html) = page(
+        &server,
+        "/id/practice/stockholm-congestion-tax?lang=sv",
+        None,
+    );
+    assert!(
+        html.contains(
+            "Skede: <a href=\"/id/stage/operational?lang=sv\">I drift</a> (nått år 2007)"
+        )
+    );
+    assert!(
+        html.contains("<h2>Lärdomar, hinder och förutsättningar</h2>")
+            && html.contains("<h3>Lärdomar</h3>")
+    );
+
+    let (_, html) = page(
+        &server,
+        "/id/practice/stockholm-biochar-project?lang=en",
+        None,
+    );
+    let money = section_from(&html, "<section id=\"money\">");
+    assert!(money.contains("<h2>Cost and funding</h2>"), "{money}");
+    assert!(
+        money.contains("<td>1,000,000 EUR</td><td>2014</td>")
+            && money.contains("Bloomberg Philanthropies"),
+        "amount, currency, year and funder: {money}"
+    );
+    let lessons = section_from(&html, "<section id=\"lessons\">");
+    assert!(
+        lessons.contains("<h3>Prerequisites for transfer</h3>") && lessons.contains("garden waste")
+    );
+
+    let (_, html) = page(&server, "/id/practice/stockholm-growsmarter?lang=sv", None);
+    let money = section_from(&html, "<section id=\"money\">");
+    assert!(
+        money.contains("25\u{a0}000\u{a0}000 EUR") && money.contains("/id/org/horizon-2020"),
+        "the programme: {money}"
+    );
+    assert!(money.contains("Finansiering"), "{money}");
+
+    let (_, html) = page(
+        &server,
+        "/id/practice/stockholm-open-data-portal?lang=en",
+        None,
+    );
+    let contact = section_from(&html, "<section id=\"contact\">");
+    assert!(
+        contact.contains("/id/org/open-stockholm?lang=en")
+            && contact.contains("href=\"https://open.stockholm.se/\""),
+        "the contact point's name and public page: {contact}"
+    );
+}
+
+#[test]
+fn a_city_page_shows_whom_it_learned_from_and_who_took_from_it() {
+    let server = start();
+    let (_, html) = page(&server, "/id/city/stockholm?lang=en", None);
+    assert!(
+        html.contains("Population: 975,904 (2019, <a href=\"/id/source/"),
+        "population with year and source"
+    );
+    assert!(html.contains(
+        "Sweden</a> · Location: <a href=\"/id/geometry/stockholm?lang=en\">59.33° N, 18.05° E</a>"
+    ));
+    let learned = section_from(&html, "<section id=\"learned-from\">");
+    assert!(learned.contains("What the city learned from other cities"));
+    let oslo = learned
+        .split("/id/city/oslo?lang=en")
+        .nth(1)
+        .expect("a group under the giving city, Oslo");
+    assert!(
+        oslo.split("class=\"card\"")
+            .next()
+            .unwrap_or("")
+            .contains("/id/practice/oslo-climate-budget")
+    );
+    let took = section_from(&html, "<section id=\"others-took\">");
+    let gothenburg = took
+        .split("/id/city/gothenburg?lang=en")
+        .nth(1)
+        .expect("a group under the receiving city, Gothenburg");
+    assert!(
+        gothenburg
+            .split("class=\"card\"")
+            .next()
+            .unwrap_or("")
+            .contains("/id/practice/stockholm-congestion-tax?lang=en\">Stockholm congestion tax</a> → <a href=\"/id/practice/gothenburg-congestion-tax"),
+        "{gothenburg}"
+    );
+    let (_, html) = page(&server, "/id/city/gothenburg?lang=sv", None);
+    assert!(
+        html.contains("Folkmängd: 551\u{a0}449"),
+        "Swedish digit groups"
+    );
+    assert!(
+        html.contains("57,70° N, 11,97° Ö"),
+        "Swedish compass points"
+    );
+    let learned = section_from(&html, "<section id=\"learned-from\">");
+    assert!(
+        learned.contains("Vad staden har lärt sig av andra städer")
+            && learned.contains("/id/city/stockholm?lang=sv")
+    );
+}
+
+#[test]
+fn the_transfers_page_draws_the_network_and_lists_every_transfer() {
+    let server = start();
+    let (status, home) = page(&server, "/?lang=en", None);
+    assert_eq!(status, 200);
+    assert!(
+        home.contains("<a href=\"/transfers?lang=en\">Transfers</a>"),
+        "in the navigation"
+    );
+    let (status, html) = page(&server, "/transfers?lang=en", None);
+    assert_eq!(status, 200);
+    let list = section_from(&html, "<section id=\"transfer-list\">");
+    let rows: Vec<&str> = list.split("<tr>").skip(2).collect();
+    assert!(rows.len() >= 40, "{} transfers", rows.len());
+    let decidim = rows
+        .iter()
+        .find(|r| {
+            r.contains("/id/practice/barcelona-decidim?lang=en")
+                && r.contains("/id/city/madrid?lang=en")
+        })
+        .expect("Madrid → Barcelona, Decidim");
+    assert!(decidim.contains("/id/practice/madrid-decide-madrid?lang=en"));
+    assert!(
+        decidim.contains("Forked software") && decidim.contains("<td>2016</td>"),
+        "{decidim}"
+    );
+    assert!(
+        decidim.contains("rewrote it from scratch"),
+        "what changed: {decidim}"
+    );
+    // The maps: no role="img" around links, and every city of the table a link in the world map.
+    let figures: Vec<&str> = html
+        .split("<svg class=\"transfer-map\"")
+        .skip(1)
+        .map(|s| s.split("</svg>").next().unwrap_or(""))
+        .collect();
+    assert_eq!(figures.len(), 2, "the world and Europe");
+    assert!(
+        !html.contains("role=\"img\""),
+        "links in the maps stay reachable"
+    );
+    let cities: BTreeSet<String> = links(list)
+        .into_iter()
+        .filter(|l| l.starts_with("/id/city/"))
+        .collect();
+    assert!(cities.len() >= 30, "{cities:?}");
+    for city in &cities {
+        assert!(
+            figures[0].contains(&format!("<a href=\"{city}\">")),
+            "{city} on the world map"
+        );
+    }
+    assert!(figures[1].contains("<a href=\"/id/city/barcelona?lang=en\">"));
+    assert!(
+        !figures[1].contains("/id/city/seattle"),
+        "Europe shows Europe"
+    );
+    assert!(
+        figures[0].contains("marker-end=\"url(#map-world-arrow)\""),
+        "arrows"
+    );
+    let (_, html) = page(&server, "/transfers?lang=sv", None);
+    assert!(
+        html.contains("<h1>Överföringar av insatser mellan städer</h1>")
+            && html.contains("Förgrenad programvara")
+    );
+}
+
+#[test]
+fn peer_reasons_name_adoption_and_similar_size() {
+    let server = start();
+    for (lang, size, oslo) in [
+        (
+            "en",
+            "a city of similar size",
+            "taken up in six other cities",
+        ),
+        (
+            "sv",
+            "en stad av liknande storlek",
+            "införd i sex andra städer",
+        ),
+    ] {
+        let (_, html) = page(
+            &server,
+            &format!("/id/goal/stockholm-ecologically-sustainable?lang={lang}"),
+            None,
+        );
+        let peers = section_from(&html, "<section id=\"peers\">");
+        let item = |practice: &str| {
+            peers
+                .split(&format!("/id/practice/{practice}?"))
+                .nth(1)
+                .and_then(|s| s.split("</li>").next())
+                .unwrap_or_else(|| panic!("{practice} among the peers"))
+                .to_owned()
+        };
+        // Gothenburg (551,449) is within a factor of three of Stockholm (975,904).
+        let gothenburg = item("gothenburg-congestion-tax");
+        assert!(gothenburg.contains(size), "{lang}: {gothenburg}");
+        // Oslo's climate budget was taken up in six other cities, Oslo (709,037) is of similar size.
+        let climate = item("oslo-climate-budget");
+        assert!(
+            climate.contains(oslo) && climate.contains(size),
+            "{lang}: {climate}"
+        );
+        // Madrid's low-emission zone: Madrid (3,334,730) is more than three times Stockholm.
+        let madrid = item("madrid-central-low-emission-zone");
+        assert!(!madrid.contains(size), "{lang}: {madrid}");
+    }
+    // "Similar practices" on a practice page say so too.
+    let (_, html) = page(
+        &server,
+        "/id/practice/stockholm-congestion-tax?lang=en",
+        None,
+    );
+    let similar = section_from(&html, "<h2>Similar practices in other cities</h2>");
+    let gothenburg = similar
+        .split("/id/practice/gothenburg-congestion-tax?")
+        .nth(1)
+        .and_then(|s| s.split("</li>").next())
+        .expect("Gothenburg's congestion tax is similar");
+    assert!(
+        gothenburg.contains("a city of similar size"),
+        "{gothenburg}"
     );
 }

@@ -35,6 +35,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/compare", get(pages::compare::page))
         .route("/search", get(pages::search::page))
         .route("/ontology", get(pages::ontology::page))
+        .route("/transfers", get(pages::transfers::page))
         .route(
             "/contribute",
             get(pages::contribute::page)

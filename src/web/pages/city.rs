@@ -1,7 +1,9 @@
 //! The city page: its strategies with their goal trees, its practices by goal and by theme, its
-//! partners and a timeline of start years. Every query starts from the city.
+//! partners and a timeline of start years; what it learned from other cities and what they took
+//! from it (transfers), its population and location. Every query starts from the city.
 
 use super::Group;
+use super::exchange::{self, CityTransfers};
 use super::facts::Facts;
 use super::format::year_of;
 use crate::error::Result;
@@ -58,6 +60,26 @@ pub struct CityView {
     pub partners: Vec<Link>,
     pub timeline: Vec<Bar>,
     pub practice_count: usize,
+    /// Incoming transfers, grouped by the giving city.
+    pub learned_from: Vec<CityTransfers>,
+    /// Outgoing transfers into other cities, grouped by the receiving city.
+    pub others_took: Vec<CityTransfers>,
+    pub profile: Profile,
+}
+
+/// The city's profile: population with its year and source, country and location.
+#[derive(Serialize, Debug, Default)]
+pub struct Profile {
+    pub population: Option<String>,
+    pub population_year: Option<String>,
+    pub population_source: Option<Link>,
+    pub country: Option<Link>,
+    /// "59.35° N, 18.07° E"
+    pub location: Option<String>,
+    /// The point on OpenStreetMap.
+    pub map: Option<String>,
+    /// The geometry's own page.
+    pub geometry: Option<Link>,
 }
 
 /// The city page, or None when the resource is not a city.
@@ -200,6 +222,7 @@ pub fn view(
         .into_iter()
         .map(|(v, l)| ("https://schema.org/name".to_owned(), l, v))
         .collect();
+    let (learned_from, others_took) = transfers_of(backend, base_iri, city, lang)?;
     Ok(Some(CityView {
         name: best_label(&names, lang).unwrap_or_else(|| compact(city.as_str())),
         iri: city.as_str().to_owned(),
@@ -215,7 +238,77 @@ pub fn view(
         partners: linker.sorted_links(&partners),
         timeline: timeline(&start_years(&rows.practices)),
         practice_count: all.len(),
+        learned_from,
+        others_took,
+        profile: profile(backend, base_iri, city, &facts, lang)?,
     }))
+}
+
+/// Transfers into `city`, by giving city, and out of it into other cities, by receiving city.
+fn transfers_of(
+    backend: &Backend,
+    base_iri: &str,
+    city: &NamedNode,
+    lang: Lang,
+) -> Result<(Vec<CityTransfers>, Vec<CityTransfers>)> {
+    let rows = exchange::transfers(
+        backend,
+        base_iri,
+        &format!("{{ ?t ckg:toCity {city} }} UNION {{ ?t ckg:fromCity {city} }}"),
+        lang,
+    )?;
+    let (incoming, outgoing): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.to_city_iri.as_deref() == Some(city.as_str()));
+    Ok((
+        exchange::by_city(incoming, |r| r.from_city.clone()),
+        exchange::by_city(outgoing, |r| r.to_city.clone()),
+    ))
+}
+
+/// Population (with its year and source), country and location of `city`: its facts and one
+/// lookup of its geometry.
+fn profile(
+    backend: &Backend,
+    base_iri: &str,
+    city: &NamedNode,
+    facts: &Facts,
+    lang: Lang,
+) -> Result<Profile> {
+    use crate::vocab::exchange as x;
+    let geometry = backend.select(&format!(
+        "SELECT ?g ?wkt WHERE {{ {city} <{}> ?g . OPTIONAL {{ ?g <{}> ?wkt }} }}",
+        x::GEO_HAS_GEOMETRY,
+        x::GEO_AS_WKT
+    ))?;
+    let geometry_iri = geometry.first().and_then(|r| text(&r[0]));
+    let point = geometry
+        .iter()
+        .find_map(|r| text(&r[1]).and_then(|w| exchange::wkt_point(&w)));
+    let source = facts.iris(x::POPULATION_SOURCE).into_iter().next();
+    let country = facts
+        .iris("https://schema.org/containedInPlace")
+        .into_iter()
+        .next();
+    let iris: BTreeSet<String> = [&source, &country, &geometry_iri]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let linker = Linker::new(backend, base_iri, &iris, lang)?;
+    Ok(Profile {
+        population: facts
+            .text(x::POPULATION, lang)
+            .map(|p| super::format::local_number(&p, lang)),
+        population_year: facts.text(x::POPULATION_YEAR, lang),
+        population_source: source.map(|s| linker.link(&s)),
+        country: country.map(|c| linker.link(&c)),
+        location: point.map(|(lon, lat)| exchange::lat_lon_text(lon, lat, lang)),
+        map: point.map(|(lon, lat)| {
+            format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=11/{lat}/{lon}")
+        }),
+        geometry: geometry_iri.map(|g| linker.link(&g)),
+    })
 }
 
 /// The goals of a city's strategies: which scheme each is in, its notation and its narrower goals.

@@ -28,6 +28,23 @@ pub fn tidy_number(value: &str) -> String {
     }
 }
 
+/// A tidied number in the reader's language: "975,904" and "12.5" in English, "975 904" (with a
+/// no-break space) and "12,5" in Swedish, where a comma is the decimal sign.
+pub fn local_number(value: &str, lang: crate::web::i18n::Lang) -> String {
+    let tidy = tidy_number(value);
+    match lang {
+        crate::web::i18n::Lang::En => tidy,
+        crate::web::i18n::Lang::Sv => tidy
+            .chars()
+            .map(|c| match c {
+                ',' => '\u{a0}',
+                '.' => ',',
+                c => c,
+            })
+            .collect(),
+    }
+}
+
 /// "a, b and c"
 pub fn join(parts: &[String], and: &str) -> String {
     match parts {
@@ -70,6 +87,10 @@ mod tests {
             "a, b and c"
         );
         assert_eq!(year_of("2006-01-03"), Some(2006));
+        use crate::web::i18n::Lang;
+        assert_eq!(local_number("975904", Lang::En), "975,904");
+        assert_eq!(local_number("975904", Lang::Sv), "975\u{a0}904");
+        assert_eq!(local_number("1000000.5", Lang::Sv), "1\u{a0}000\u{a0}000,5");
         assert_eq!(year_of("n/a"), None);
     }
 

@@ -5,6 +5,7 @@
 pub mod city;
 pub mod compare;
 pub mod contribute;
+mod exchange;
 mod facts;
 mod format;
 pub mod goal;
@@ -16,6 +17,7 @@ pub mod resource;
 pub mod sdg;
 pub mod search;
 pub mod sparql;
+pub mod transfers;
 
 use super::SharedState;
 use super::error::{ErrorMessage, WebError};

@@ -1,6 +1,9 @@
 //! The practice page: what it is, its city, goals, SDGs, themes and partners, its outcomes with
-//! their sources, every source cited, and similar practices of other cities (derived graph).
+//! their sources, every source cited, and similar practices of other cities (derived graph);
+//! where it came from and where it went (transfers), its stage, cost and funding, lessons and
+//! contact point.
 
+use super::exchange::{self, ContactRow, LessonGroup, MoneyRow, TransferRow};
 use super::facts::Facts;
 use super::format::{sdg_sort_key, tidy_number};
 use super::peers::{Match, matches};
@@ -56,6 +59,16 @@ pub struct PracticeView {
     pub sources: Vec<SourceRow>,
     pub verification: Option<String>,
     pub similar: Vec<Match>,
+    /// Transfers into this practice: where it came from.
+    pub came_from: Vec<TransferRow>,
+    /// Transfers from this practice into other cities or practices: where it went.
+    pub went_to: Vec<TransferRow>,
+    /// The stage reached (its label in the reader's language) and the year.
+    pub stage: Option<Link>,
+    pub stage_year: Option<String>,
+    pub money: Vec<MoneyRow>,
+    pub lessons: Vec<LessonGroup>,
+    pub contacts: Vec<ContactRow>,
 }
 
 /// The practice page, or None when the resource is not a practice.
@@ -94,6 +107,7 @@ pub fn view(
         format!("{CKG}servesGoal"),
         format!("{CKG}partner"),
         DCTERMS_SUBJECT.to_owned(),
+        crate::vocab::exchange::STAGE.to_owned(),
     ] {
         iris.extend(facts.iris(&property));
     }
@@ -122,6 +136,7 @@ pub fn view(
         .map(|g| linker.link(g))
         .collect();
     city_goals.sort();
+    let (came_from, went_to) = transfers_of(backend, base_iri, practice, lang)?;
     Ok(Some(PracticeView {
         name: facts
             .text("https://schema.org/name", lang)
@@ -139,6 +154,16 @@ pub fn view(
         sources: source_rows(&facts.iris(PROV_DERIVED), &source_facts, base_iri, lang),
         verification: facts.text(&format!("{CKG}verification"), lang),
         similar: matches(backend, base_iri, practice, lang)?,
+        came_from,
+        went_to,
+        stage: facts
+            .iris(crate::vocab::exchange::STAGE)
+            .first()
+            .map(|s| linker.link(s)),
+        stage_year: facts.text(crate::vocab::exchange::STAGE_YEAR, lang),
+        money: exchange::money(backend, base_iri, practice, lang)?,
+        lessons: exchange::lessons(backend, base_iri, practice, lang)?,
+        contacts: exchange::contacts(backend, base_iri, practice, lang)?,
     }))
 }
 
@@ -232,4 +257,23 @@ fn source_rows(
         .collect();
     rows.sort_by(|a, b| a.title.cmp(&b.title));
     rows
+}
+
+/// The transfers into `practice` and those out of it (two lookups in one query).
+fn transfers_of(
+    backend: &Backend,
+    base_iri: &str,
+    practice: &NamedNode,
+    lang: Lang,
+) -> Result<(Vec<TransferRow>, Vec<TransferRow>)> {
+    let rows = exchange::transfers(
+        backend,
+        base_iri,
+        &format!("{{ ?t ckg:toPractice {practice} }} UNION {{ ?t ckg:fromPractice {practice} }}"),
+        lang,
+    )?;
+    let (came_from, went_to) = rows
+        .into_iter()
+        .partition(|r| r.to_practice_iri.as_deref() == Some(practice.as_str()));
+    Ok((came_from, went_to))
 }
