@@ -948,6 +948,28 @@ fn build(
     })
 }
 
+/// A link into the finder with some facet values chosen (`[("theme", "open-data")]`): for the
+/// "find similar practices" links of the theme, SDG, city and goal pages.
+pub fn finder_href(chosen: &[(&str, String)], lang: Lang) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (key, code) in chosen {
+        s.append_pair(key, code);
+    }
+    s.append_pair("lang", lang.code());
+    format!("/practices?{}", s.finish())
+}
+
+/// The finder link for the SDG goals of some SDG goal or target IRIs.
+pub fn finder_href_for_sdgs<'a>(sdgs: impl IntoIterator<Item = &'a String>, lang: Lang) -> String {
+    let goals: BTreeSet<String> = sdgs
+        .into_iter()
+        .filter_map(|s| sdg_goal(s))
+        .map(|g| code_of(&g))
+        .collect();
+    let chosen: Vec<(&str, String)> = goals.into_iter().map(|g| ("sdg", g)).collect();
+    finder_href(&chosen, lang)
+}
+
 /// The order of the stages (idea … ended), from their IRIs.
 fn stage_order(iri: &str) -> usize {
     ["idea", "pilot", "operational", "scaled", "ended"]
