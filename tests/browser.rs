@@ -61,6 +61,8 @@ fn pages_load_in_chromium_without_console_messages() {
         ("search", "/search?q=fibre&lang=en"),
         ("search-sv", "/search?q=tr%C3%A4ngselskatt&lang=sv"),
         ("not-found-suggestions", "/id/practice/stokholm-fibre"),
+        ("finder", "/practices?theme=open-data&measured=1&lang=en"),
+        ("finder-sv", "/practices?country=nordic&from=2016&lang=sv"),
     ] {
         let profile = tempfile::tempdir().expect("profile dir");
         let shot = shots.join(format!("{name}.png"));

@@ -262,6 +262,11 @@ fn a_crawl_from_home_finds_no_broken_link() {
             if link.contains("lang=sv") {
                 continue;
             }
+            // The finder's facet links combine without end: its pages are visited from the
+            // pages that link into it, and tests/finder.rs walks its own links.
+            if path.starts_with("/practices") && link.starts_with("/practices") {
+                continue;
+            }
             if seen.insert(link.clone()) {
                 queue.push_back(link);
             }
