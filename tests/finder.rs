@@ -55,7 +55,7 @@ fn json(server: &TestServer, path: &str) -> serde_json::Value {
 
 /// The practice IRIs of a finder page's result table, in order.
 fn html_rows(html: &str, base: &str) -> Vec<String> {
-    let Some(table) = html.split("<table class=\"finder-rows\">").nth(1) else {
+    let Some(table) = html.split("<table class=\"finder-rows").nth(1) else {
         return Vec::new();
     };
     let body = table.split("</table>").next().unwrap_or("");

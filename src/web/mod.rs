@@ -6,6 +6,7 @@ pub mod api;
 mod auth;
 pub mod blocking;
 pub mod error;
+pub mod figures;
 pub mod html;
 pub mod i18n;
 pub mod labels;
