@@ -352,6 +352,17 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("yes", "yes", "ja"),
     ("page", "Page", "Sida"),
     (
+        "map_title",
+        "Cities with practices, sized by their number of practices; the current selection's cities in blue",
+        "Städer med praktiker, storlek efter antal praktiker; det aktuella urvalets städer i blått",
+    ),
+    (
+        "map_caption",
+        "Each circle narrows the selection to its city. Background: a 10° grid of longitude and latitude (no country outlines).",
+        "Varje cirkel begränsar urvalet till sin stad. Bakgrund: ett rutnät med 10° longitud och latitud (inga landsgränser).",
+    ),
+    ("map_list", "The cities as a list", "Städerna som lista"),
+    (
         "find_similar",
         "Find similar practices",
         "Hitta liknande praktiker",

@@ -11,6 +11,7 @@ pub mod html;
 pub mod i18n;
 pub mod labels;
 pub mod links;
+pub mod map;
 pub mod metrics;
 pub mod pages;
 pub mod rdf;

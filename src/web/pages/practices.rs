@@ -26,6 +26,7 @@ use crate::web::html::{self, value};
 use crate::web::i18n::{Lang, strings};
 use crate::web::labels::best_label;
 use crate::web::links::{Linker, query_href};
+use crate::web::map::{MapView, Place, map, parse_point};
 use crate::web::request::{PageCtx, QueryPairs};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -607,8 +608,27 @@ pub struct FinderView {
     pub clear_href: Option<String>,
     /// Hidden fields of the words-and-years form: the rest of the selection.
     pub hidden: Vec<(String, String)>,
-    /// The cities of the selection's practices (for the map), with their counts.
+    /// The cities of the selection's practices.
     pub selected_cities: Vec<String>,
+    /// Every city with practices on a map, the selection's cities highlighted.
+    pub map: Option<MapView>,
+}
+
+/// The WKT point of every city that has one (a lookup per city).
+fn city_points(backend: &Backend) -> Result<HashMap<String, (f64, f64)>> {
+    let rows = backend.select(&format!(
+        "PREFIX ckg: <{CKG}> PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+SELECT ?c ?wkt WHERE {{ ?c a ckg:City ; geo:hasGeometry/geo:asWKT ?wkt }}"
+    ))?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| match (row.first(), row.get(1)) {
+            (Some(Some(Term::NamedNode(c))), Some(Some(Term::Literal(w)))) => {
+                parse_point(w.value()).map(|p| (c.as_str().to_owned(), p))
+            }
+            _ => None,
+        })
+        .collect())
 }
 
 /// Builds the finder's view (store work: call it off the async threads).
@@ -885,6 +905,28 @@ fn build(
             selected_cities.extend(c.iter().cloned());
         }
     }
+    let points = city_points(backend)?;
+    let mut per_city: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &practices {
+        for c in p.values.get(&Facet::City).into_iter().flatten() {
+            *per_city.entry(c.as_str()).or_default() += 1;
+        }
+    }
+    let places: Vec<Place> = per_city
+        .iter()
+        .filter_map(|(city, n)| {
+            let (lon, lat) = *points.get(*city)?;
+            Some(Place {
+                label: linker.label(city),
+                city_href: linker.href(city),
+                finder_href: sel.toggled(Facet::City, city).href(),
+                lon,
+                lat,
+                practices: *n,
+                highlighted: !sel.is_empty() && selected_cities.contains(*city),
+            })
+        })
+        .collect();
     let sparql = sel.sparql(hits.as_deref());
     let first = if total == 0 {
         0
@@ -945,6 +987,7 @@ fn build(
         }),
         hidden,
         selected_cities: selected_cities.into_iter().collect(),
+        map: map(places),
     })
 }
 
