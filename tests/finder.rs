@@ -373,3 +373,32 @@ fn officer_tasks_take_at_most_three_clicks_in_english_and_swedish() {
         assert!(since_html.contains(heading), "{lang}");
     }
 }
+
+#[test]
+fn the_map_highlights_the_selection_and_links_into_the_finder() {
+    let server = start();
+    let (status, html) = page(
+        &server,
+        "/practices?theme=open-data&measured=1&lang=en",
+        None,
+    );
+    assert_eq!(status, 200);
+    let map = html
+        .split("<svg")
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .expect("a map");
+    let cities = select_json(
+        &server,
+        &format!(
+            "{PREFIXES} SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?p a ckg:Practice ; ckg:city ?c . ?c <http://www.opengis.net/ont/geosparql#hasGeometry> ?g . {OPEN_DATA_MEASURED} }}"
+        ),
+    );
+    let expected: usize = column(&cities, "n")[0].parse().expect("count");
+    assert_eq!(map.matches("class=\"city on\"").count(), expected);
+    assert!(map.contains("/practices?city=stockholm&theme=open-data&measured=1&lang=en"));
+    // The CSP-ready page: no script, no inline style.
+    assert!(!html.contains("<script") && !html.contains("style=\""));
+    // The list beside the map links every city's page.
+    assert!(html.contains("href=\"/id/city/stockholm?lang=en\""));
+}
