@@ -63,6 +63,15 @@ fn pages_load_in_chromium_without_console_messages() {
         ("not-found-suggestions", "/id/practice/stokholm-fibre"),
         ("finder", "/practices?theme=open-data&measured=1&lang=en"),
         ("finder-sv", "/practices?country=nordic&from=2016&lang=sv"),
+        // At a phone's width (names ending in -390).
+        (
+            "finder-390",
+            "/practices?theme=open-data&measured=1&lang=en",
+        ),
+        (
+            "practice-390",
+            "/id/practice/stockholm-congestion-tax?lang=sv",
+        ),
     ] {
         let profile = tempfile::tempdir().expect("profile dir");
         let shot = shots.join(format!("{name}.png"));
@@ -79,8 +88,12 @@ fn pages_load_in_chromium_without_console_messages() {
                 "--disable-sync",
                 "--enable-logging=stderr",
                 "--v=0",
-                "--window-size=1280,1800",
             ])
+            .arg(if name.ends_with("-390") {
+                "--window-size=390,1800"
+            } else {
+                "--window-size=1280,1800"
+            })
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(format!("--screenshot={}", shot.display()))
             .arg(server.url(path))
