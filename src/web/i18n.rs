@@ -358,8 +358,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "map_caption",
-        "Each circle narrows the selection to its city. Background: a 10° grid of longitude and latitude (no country outlines).",
-        "Varje cirkel begränsar urvalet till sin stad. Bakgrund: ett rutnät med 10° longitud och latitud (inga landsgränser).",
+        "Each circle narrows the selection to its city. Coasts and borders: Natural Earth (public domain), with a 10° grid of longitude and latitude.",
+        "Varje cirkel begränsar urvalet till sin stad. Kuster och gränser: Natural Earth (allmän egendom), med ett rutnät på 10° longitud och latitud.",
     ),
     ("map_list", "The cities as a list", "Städerna som lista"),
     (

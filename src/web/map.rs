@@ -1,9 +1,46 @@
 //! The city map: cities placed on a server-rendered SVG by an equirectangular projection of each
 //! city's WKT point (`geo:hasGeometry/geo:asWKT "POINT(lon lat)"`), sized by their practice count,
-//! over a 10° graticule. No tiles and nothing fetched at run time; no country outlines are bundled
-//! (no public-domain outline data set is vendored yet), so the graticule is the background.
+//! over a 10° graticule and the coasts and borders of Natural Earth's 1:110m countries (public
+//! domain; vendor/world-atlas/, compiled into the binary). No tiles, nothing fetched at run time.
 
 use serde::Serialize;
+use std::sync::OnceLock;
+
+/// The world-atlas TopoJSON (see vendor/world-atlas/README.md).
+const COUNTRIES: &str = include_str!("../../vendor/world-atlas/countries-110m.json");
+
+/// The arcs of the country outlines in degrees (longitude, latitude), decoded once; empty if the
+/// bundled file could not be read (the map then has only its graticule).
+fn arcs() -> &'static [Vec<(f64, f64)>] {
+    static ARCS: OnceLock<Vec<Vec<(f64, f64)>>> = OnceLock::new();
+    ARCS.get_or_init(|| decode(COUNTRIES).unwrap_or_default())
+}
+
+/// Decodes TopoJSON arcs: quantized positions, delta-encoded, with the topology's transform.
+fn decode(topojson: &str) -> Option<Vec<Vec<(f64, f64)>>> {
+    let value: serde_json::Value = serde_json::from_str(topojson).ok()?;
+    let number = |v: &serde_json::Value, i: usize| v.get(i).and_then(serde_json::Value::as_f64);
+    let transform = value.get("transform")?;
+    let (scale, translate) = (transform.get("scale")?, transform.get("translate")?);
+    let (sx, sy, tx, ty) = (
+        number(scale, 0)?,
+        number(scale, 1)?,
+        number(translate, 0)?,
+        number(translate, 1)?,
+    );
+    let mut arcs = Vec::new();
+    for arc in value.get("arcs")?.as_array()? {
+        let (mut x, mut y) = (0.0, 0.0);
+        let mut points = Vec::new();
+        for position in arc.as_array()? {
+            x += number(position, 0)?;
+            y += number(position, 1)?;
+            points.push((x * sx + tx, y * sy + ty));
+        }
+        arcs.push(points);
+    }
+    Some(arcs)
+}
 
 /// The SVG's width in user units; the height follows the latitude span.
 const WIDTH: f64 = 960.0;
@@ -63,6 +100,8 @@ pub struct MapView {
     pub width: u32,
     pub height: u32,
     pub lines: Vec<Line>,
+    /// The coasts and borders in view as one SVG path (whole units, repeated points dropped).
+    pub outline: String,
     pub dots: Vec<Dot>,
 }
 
@@ -114,6 +153,41 @@ pub fn map(places: Vec<Place>) -> Option<MapView> {
         });
         lat += 10.0;
     }
+    let mut outline = String::new();
+    for arc in arcs() {
+        if !arc
+            .iter()
+            .any(|(lon, lat)| (west..=east).contains(lon) && (south..=north).contains(lat))
+        {
+            continue;
+        }
+        let mut last: Option<(i64, i64)> = None;
+        let mut last_lon: Option<f64> = None;
+        let mut piece = String::new();
+        let mut count = 0;
+        for (lon, lat) in arc {
+            // A step across the antimeridian starts a new line instead of crossing the map.
+            if last_lon.is_some_and(|l| (l - lon).abs() > 180.0) {
+                last = None;
+            }
+            last_lon = Some(*lon);
+            let point = (x(*lon).round() as i64, y(*lat).round() as i64);
+            if last == Some(point) {
+                continue;
+            }
+            piece.push_str(&format!(
+                "{}{} {}",
+                if last.is_none() { "M" } else { "L" },
+                point.0,
+                point.1
+            ));
+            last = Some(point);
+            count += 1;
+        }
+        if count > 1 {
+            outline.push_str(&piece);
+        }
+    }
     let mut dots: Vec<Dot> = places
         .into_iter()
         .map(|p| Dot {
@@ -132,6 +206,7 @@ pub fn map(places: Vec<Place>) -> Option<MapView> {
         width: WIDTH as u32,
         height: height as u32,
         lines,
+        outline,
         dots,
     })
 }
@@ -163,6 +238,8 @@ mod tests {
         assert_eq!(view.width, 960);
         assert!(view.height > 0);
         assert_eq!(view.dots[0].practices, 4, "largest first");
+        assert!(arcs().len() > 500, "the bundled outlines decode");
+        assert!(view.outline.starts_with('M'), "Europe's coasts are drawn");
         for dot in &view.dots {
             let (x, y): (f64, f64) = (dot.x.parse().expect("x"), dot.y.parse().expect("y"));
             assert!((0.0..=960.0).contains(&x) && (0.0..=f64::from(view.height)).contains(&y));
