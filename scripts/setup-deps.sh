@@ -21,7 +21,7 @@ done
 if ((browser)) && ! command -v chromium >/dev/null 2>&1; then
   need+=(chromium)
 fi
-if ((clients)) && ! command -v npm >/dev/null 2>&1; then
+if ((clients || browser)) && ! command -v npm >/dev/null 2>&1; then
   need+=(nodejs npm)
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
@@ -43,6 +43,16 @@ if ! "$venv/bin/python" -c 'import pyshacl' >/dev/null 2>&1; then
   mkdir -p target
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check pyshacl==0.40.1
+fi
+
+# axe-core and a driver for the browser test's accessibility check (tests/axe/run.mjs), pinned.
+if ((browser)) && command -v npm >/dev/null 2>&1; then
+  axe=target/axe
+  if [[ ! -d "$axe/node_modules/axe-core" || ! -d "$axe/node_modules/playwright-core" ]]; then
+    echo "installing axe-core and playwright-core into $axe" >&2
+    mkdir -p "$axe"
+    npm install --silent --no-audit --no-fund --prefix "$axe" axe-core@4.14.1 playwright-core@1.65.1 >/dev/null
+  fi
 fi
 
 # The SPARQL client suite (tests/clients.rs): pinned clients, each in its own folder under target/.

@@ -114,8 +114,24 @@ fn each_page_kind_shows_its_facts() {
     assert_eq!(status, 200);
     assert!(html.contains("Outcomes"));
     assert!(
-        html.contains("<td>14</td><td>PERCENT</td><td>2006</td>"),
-        "the C40 CO2 figure"
+        html.contains(
+            "<td data-label=\"Value\">14</td><td data-label=\"Unit\">%</td><td data-label=\"Year\">2006</td>"
+        ),
+        "the C40 CO2 figure, its unit by its label"
+    );
+    // Swedish figures: the unit's label, numbers grouped with no-break spaces and a decimal comma.
+    let (_, sv) = page(
+        &server,
+        "/id/practice/stockholm-congestion-tax?lang=sv",
+        None,
+    );
+    assert!(
+        sv.contains("<td data-label=\"Enhet\">%</td>"),
+        "a Swedish unit"
+    );
+    assert!(
+        !sv.contains(">PERCENT<") && !sv.contains(">CCY_"),
+        "no raw QUDT codes"
     );
     assert!(html.contains("Similar practices in other cities"));
     assert!(html.contains("/id/practice/gothenburg-congestion-tax"));
@@ -261,6 +277,11 @@ fn a_crawl_from_home_finds_no_broken_link() {
         for link in links(&html) {
             // Stay in one language: the other language's pages are the same pages.
             if link.contains("lang=sv") {
+                continue;
+            }
+            // The finder's facet links combine without end: its pages are visited from the
+            // pages that link into it, and tests/finder.rs walks its own links.
+            if path.starts_with("/practices") && link.starts_with("/practices") {
                 continue;
             }
             if seen.insert(link.clone()) {

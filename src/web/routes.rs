@@ -34,6 +34,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/queries", get(pages::sparql::queries))
         .route("/compare", get(pages::compare::page))
         .route("/search", get(pages::search::page))
+        .route("/practices", get(pages::practices::page))
         .route("/ontology", get(pages::ontology::page))
         .route("/transfers", get(pages::transfers::page))
         .route(

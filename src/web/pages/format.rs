@@ -3,29 +3,12 @@
 
 use crate::vocab::SDG_NS;
 
-/// "5500.0" → "5500"; "25000000" → "25,000,000"; "1.25" stays.
+/// "5500.0" → "5500"; "25000000" → "25,000,000"; "1.25" stays. English only: pages in the
+/// reader's language use `crate::web::figures::format_number`; this stays for callers that are
+/// not yet language-aware.
+#[allow(dead_code)]
 pub fn tidy_number(value: &str) -> String {
-    let trimmed = if value.contains('.') && !value.contains('e') && !value.contains('E') {
-        value.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        value
-    };
-    let (int, frac) = trimmed.split_once('.').unwrap_or((trimmed, ""));
-    if int.len() <= 4 || int.starts_with('-') || !int.chars().all(|c| c.is_ascii_digit()) {
-        return trimmed.to_owned();
-    }
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if frac.is_empty() {
-        grouped
-    } else {
-        format!("{grouped}.{frac}")
-    }
+    crate::web::figures::format_number(value, crate::web::i18n::Lang::En)
 }
 
 /// A tidied number in the reader's language: "975,904" and "12.5" in English, "975 904" (with a

@@ -35,6 +35,8 @@ pub struct GoalView {
     pub sdgs: Vec<Link>,
     pub practices: Vec<Link>,
     pub peers: Vec<Match>,
+    /// The finder with this goal's SDG goals chosen.
+    pub finder_href: String,
 }
 
 /// The goal page, or None when the resource is not a strategy goal.
@@ -96,5 +98,6 @@ pub fn view(
         sdgs: sdgs.iter().map(|s| linker.link(s)).collect(),
         practices: linker.sorted_links(&practices),
         peers: matches(backend, base_iri, goal, lang)?,
+        finder_href: super::practices::finder_href_for_sdgs(&sdgs, lang),
     }))
 }

@@ -13,6 +13,7 @@ pub mod home;
 pub mod ontology;
 mod peers;
 pub mod practice;
+pub mod practices;
 pub mod resource;
 pub mod sdg;
 pub mod search;

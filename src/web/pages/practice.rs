@@ -5,13 +5,14 @@
 
 use super::exchange::{self, ContactRow, LessonGroup, MoneyRow, TransferRow};
 use super::facts::Facts;
-use super::format::{sdg_sort_key, tidy_number};
+use super::format::sdg_sort_key;
 use super::peers::{Match, matches};
 use crate::error::Result;
 use crate::store::{Backend, term_text as text};
 use crate::vocab::{CKG, SDG_NS, ns};
 use crate::web::SharedState;
 use crate::web::error::WebError;
+use crate::web::figures::{format_number, unit_label};
 use crate::web::i18n::{Lang, strings};
 use crate::web::links::{Link, Linker, compact, local_href};
 use crate::web::request::PageCtx;
@@ -211,15 +212,10 @@ fn outcome_rows(
             OutcomeRow {
                 indicator: get(&format!("{CKG}indicator")).unwrap_or_default(),
                 value: match qualifier {
-                    Some(q) => format!("{q} {}", tidy_number(&value)),
-                    None => tidy_number(&value),
+                    Some(q) => format!("{q} {}", format_number(&value, lang)),
+                    None => format_number(&value, lang),
                 },
-                unit: unit
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(&unit)
-                    .replace("CCY_", "")
-                    .to_owned(),
+                unit: unit_label(&unit, lang),
                 year: get("http://purl.org/dc/terms/temporal")
                     .or_else(|| Some(t["not_stated"].to_owned())),
                 is_target: get(&format!("{CKG}isTarget")).map(|v| v == "true"),

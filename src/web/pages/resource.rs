@@ -140,6 +140,10 @@ async fn generic_page(
             groups => value(&linked.groups),
             formats => value(rdf_format_links(&page.path)),
             query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
+            finder_href => iri
+                .as_str()
+                .strip_prefix(&format!("{}id/theme/", state.base_iri))
+                .map(|slug| super::practices::finder_href(&[("theme", slug.to_owned())], page.lang)),
         },
         page,
     ))

@@ -34,6 +34,8 @@ pub struct SdgView {
     pub narrower: Vec<Link>,
     pub by_city: Vec<Group>,
     pub goals: Vec<Link>,
+    /// The finder with this SDG goal chosen.
+    pub finder_href: String,
 }
 
 /// The IRI of SDG goal or target `number` ("11", "11.2", "9.c"), if it is one in form.
@@ -128,6 +130,7 @@ pub fn view(
         narrower: narrower.iter().map(|n| linker.link(n)).collect(),
         by_city,
         goals: linker.sorted_links(&goals),
+        finder_href: super::practices::finder_href_for_sdgs([&sdg.as_str().to_owned()], lang),
     }))
 }
 
