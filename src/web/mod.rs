@@ -5,6 +5,7 @@
 pub mod api;
 mod auth;
 pub mod blocking;
+pub mod caching;
 pub mod error;
 pub mod html;
 pub mod i18n;
@@ -48,6 +49,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Reverse proxies whose forwarded headers are believed (`--trusted-proxy`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The memory for the in-process cache of answers, in MiB (`--cache-mb`; 0: none).
+    pub cache_mb: u64,
 }
 
 impl ServeConfig {
@@ -67,6 +70,7 @@ impl ServeConfig {
             max_upload_mb: 50,
             public_url: None,
             trusted_proxies: Vec::new(),
+            cache_mb: 256,
         }
     }
 }
@@ -91,6 +95,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The full-text index in `{data_dir}/search-index/` (the contribution pipeline keeps it fresh).
     pub search: Arc<crate::search::SearchIndex>,
+    /// Rendered answers by data version and request (`caching.rs`).
+    pub cache: caching::Cache,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -185,6 +191,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         search,
         public_origin,
         trusted_proxies: config.trusted_proxies.clone(),
+        cache: caching::Cache::new(config.cache_mb),
     };
     Ok((Arc::new(state), outcome))
 }
