@@ -35,6 +35,7 @@ pub fn templates() -> Result<Environment<'static>> {
             include_str!("templates/search_form.html"),
         ),
         ("hits.html", include_str!("templates/hits.html")),
+        ("pager.html", include_str!("templates/pager.html")),
     ] {
         env.add_template(name, source)
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;

@@ -13,6 +13,7 @@ pub mod labels;
 pub mod links;
 pub mod metrics;
 pub mod pages;
+pub mod paging;
 pub mod rdf;
 pub mod request;
 mod routes;
@@ -51,6 +52,8 @@ pub struct ServeConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The memory for the in-process cache of answers, in MiB (`--cache-mb`; 0: none).
     pub cache_mb: u64,
+    /// Items per page of the lists that grow with the network (`paging.rs`).
+    pub page_size: usize,
 }
 
 impl ServeConfig {
@@ -71,6 +74,7 @@ impl ServeConfig {
             public_url: None,
             trusted_proxies: Vec::new(),
             cache_mb: 256,
+            page_size: paging::PAGE_SIZE,
         }
     }
 }
@@ -97,6 +101,8 @@ pub struct AppState {
     pub search: Arc<crate::search::SearchIndex>,
     /// Rendered answers by data version and request (`caching.rs`).
     pub cache: caching::Cache,
+    /// Items per page of the paged lists.
+    pub page_size: usize,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -192,6 +198,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         public_origin,
         trusted_proxies: config.trusted_proxies.clone(),
         cache: caching::Cache::new(config.cache_mb),
+        page_size: config.page_size.max(1),
     };
     Ok((Arc::new(state), outcome))
 }
