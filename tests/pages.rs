@@ -584,3 +584,53 @@ fn a_theme_page_pages_what_links_to_it() {
     assert!(next.is_none());
     assert!(section.contains(" of "), "{section}");
 }
+
+#[test]
+fn a_city_page_pages_its_practices() {
+    let server = start_with(|config| config.page_size = 5);
+    let query = format!(
+        "PREFIX ckg: <{CKG}> SELECT DISTINCT ?p WHERE {{ ?p ckg:city <{STOCKHOLM}> ; a ckg:Practice }}"
+    );
+    let expected: BTreeSet<String> = column(&select_json(&server, &query), "p")
+        .iter()
+        .map(|p| local_path(p))
+        .collect();
+    assert!(
+        expected.len() > 5,
+        "Stockholm's practices take several pages"
+    );
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut next = Some("/id/city/stockholm?lang=sv".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        pages += 1;
+        assert!(pages < 100, "the pager does not end");
+        let (status, html) = page(&server, &path, None);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            html.contains(&format!("av {} praktiker", expected.len())),
+            "{path} shows the total"
+        );
+        // The practices under "by goal" (and "no goal") on this page.
+        let by_goal = html
+            .split("<h2>Praktiker per mål</h2>")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or_else(|| panic!("no by-goal section on {path}"));
+        let here: BTreeSet<String> = links(by_goal)
+            .into_iter()
+            .filter(|l| l.starts_with("/id/practice/"))
+            .map(|l| local_path(&l))
+            .collect();
+        assert!(!here.is_empty() && here.len() <= 5, "{path}: {here:?}");
+        assert!(here.is_disjoint(&seen), "{path} repeats a practice");
+        seen.extend(here);
+        next = by_goal
+            .split("rel=\"next\" href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(str::to_owned);
+    }
+    assert_eq!(pages, expected.len().div_ceil(5));
+    assert_eq!(seen, expected, "every practice on exactly one page");
+}

@@ -80,7 +80,7 @@ pub async fn dereference(
         return Ok(blocking::answer_query(&state, describe, OutputFormat::Rdf(format)).await);
     }
     let specific = match kind.as_str() {
-        "city" => super::city::page(&state, &iri, &page).await?,
+        "city" => super::city::paged(&state, &iri, &page, &pairs, state.page_size).await?,
         "goal" => super::goal::page(&state, &iri, &page).await?,
         "practice" => super::practice::page(&state, &iri, &page).await?,
         _ => None,
