@@ -6,12 +6,12 @@
 //! `--cache-mb`, emptied when the version changes.
 //!
 //! What is cacheable: GET and HEAD without `Authorization`, except `/healthz`, `/metrics` and the
-//! contribution API (`/api/…`). Every other method (contributions, uploads, POST `/sparql`) is a
-//! possible write: while one is being answered nothing is stored, no ETag is given
-//! (`Cache-Control: no-cache`), and an answer that overlapped one is not kept. That covers the
-//! window after a commit while the derived graph and the search index are being refreshed under
-//! the new version. Whatever refreshes derived data outside a request must call
-//! [`Cache::invalidate`] when it is done.
+//! contribution API (`/api/…`). Every other method (contributions, uploads, POST `/sparql` but
+//! for an `application/sparql-query` body) is a possible write: while one is being answered
+//! nothing is stored, no ETag is given (`Cache-Control: no-cache`), and an answer that overlapped
+//! one is not kept. That covers the window after a commit while the derived graph and the search
+//! index are being refreshed under the new version. Whatever refreshes derived data outside a
+//! request must call [`Cache::invalidate`] when it is done.
 
 use super::SharedState;
 use super::i18n::Lang;
@@ -193,6 +193,17 @@ impl Drop for WriteGuard<'_> {
     }
 }
 
+/// A POST that cannot change the data: a query sent as `application/sparql-query` (a form may
+/// carry an update, so it counts as a write).
+fn query_only(request: &Request) -> bool {
+    request.method() == Method::POST
+        && request.uri().path() == "/sparql"
+        && request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/sparql-query"))
+}
+
 /// Whether answers to this request may be cached at all.
 fn cacheable(request: &Request) -> bool {
     let path = request.uri().path();
@@ -293,6 +304,9 @@ pub async fn layer(State(state): State<SharedState>, request: Request, next: Nex
         return next.run(request).await;
     }
     if method != Method::GET && method != Method::HEAD {
+        if query_only(&request) {
+            return next.run(request).await;
+        }
         let _write = state.cache.begin_write();
         return next.run(request).await;
     }
