@@ -61,6 +61,10 @@ enum Command {
         /// believed (repeatable); other clients' forwarded headers are ignored.
         #[arg(long)]
         trusted_proxy: Vec<std::net::IpAddr>,
+        /// Memory for the in-process cache of rendered pages and query results, in MiB (0: none;
+        /// ETags and 304s work either way).
+        #[arg(long, default_value_t = 256)]
+        cache_mb: u64,
     },
     /// Submit a city's dataset into the local store through the contribution pipeline (parse,
     /// SHACL, ownership rules, a new version in the history). Stop the server first.
@@ -198,6 +202,7 @@ fn main() -> anyhow::Result<()> {
             max_upload_mb,
             public_url,
             trusted_proxy,
+            cache_mb,
         } => {
             let mut config = ServeConfig::new(data_dir);
             config.bind = bind;
@@ -214,6 +219,7 @@ fn main() -> anyhow::Result<()> {
             config.max_upload_mb = max_upload_mb;
             config.public_url = public_url;
             config.trusted_proxies = trusted_proxy;
+            config.cache_mb = cache_mb;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

@@ -768,4 +768,233 @@ fn peer_reasons_name_adoption_and_similar_size() {
         gothenburg.contains("a city of similar size"),
         "{gothenburg}"
     );
+
+/// A link as a local path, without its query.
+fn local_path(href: &str) -> String {
+    let path = href.split('?').next().unwrap_or("");
+    path.trim_start_matches("https://w3id.org/citykg")
+        .to_owned()
+}
+
+/// The first `<section>` of a page (the paged list): its items as (city heading, item link)
+/// pairs, card by card, and its next page.
+fn paged_section(html: &str) -> (Vec<(String, String)>, Option<String>, String) {
+    let section = html
+        .split("<section>")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("")
+        .to_owned();
+    let next = section
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned);
+    let mut items = Vec::new();
+    for card in section.split("<div class=\"card\">").skip(1) {
+        let heading = card
+            .split("<h3>")
+            .nth(1)
+            .and_then(|h| h.split("</h3>").next())
+            .and_then(|h| h.split("<a href=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .map(local_path)
+            .unwrap_or_default();
+        for rest in card.split("<li><a href=\"").skip(1) {
+            if let Some(href) = rest.split('"').next() {
+                items.push((heading.clone(), local_path(href)));
+            }
+        }
+    }
+    (items, next, section)
+}
+
+/// Follows a paged list from `first` to its last page: every page's items, and each page's
+/// count line ("1–5 av 12 praktiker").
+fn walk_pages(server: &TestServer, first: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let (mut items, mut counts) = (Vec::new(), Vec::new());
+    let mut next = Some(first.to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        pages += 1;
+        assert!(pages < 200, "the pager does not end");
+        let (status, html) = page(server, &path, None);
+        assert_eq!(status, 200, "{path}");
+        let (found, following, section) = paged_section(&html);
+        if let Some(following) = &following {
+            assert!(
+                following.contains("lang=sv"),
+                "{following} keeps the language"
+            );
+            assert!(
+                following.contains(&format!("page={}", pages + 1)),
+                "{following}"
+            );
+        }
+        let count = section
+            .split("<p class=\"count\">")
+            .nth(1)
+            .and_then(|c| c.split("</p>").next())
+            .unwrap_or_else(|| panic!("no count on {path}"))
+            .to_owned();
+        counts.push(count);
+        items.extend(found);
+        next = following;
+    }
+    (items, counts)
+}
+
+fn sparql_count(server: &TestServer, prefixes: &str, selection: &str) -> usize {
+    let results = select_json(
+        server,
+        &format!("{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {selection} }}"),
+    );
+    column(&results, "n")
+        .first()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
+/// The (city, item) pairs of a selection, as local paths ("" for no city).
+fn selected_pairs(
+    server: &TestServer,
+    query: &str,
+    city: &str,
+    item: &str,
+) -> Vec<(String, String)> {
+    let rows = select_json(server, query);
+    let mut pairs: Vec<(String, String)> = rows["results"]["bindings"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let value = |v: &str| local_path(r[v]["value"].as_str().unwrap_or(""));
+                    (value(city), value(item))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    pairs.sort();
+    pairs
+}
+
+/// Checks a paged list against its selection: every item on exactly one page, the totals.
+fn check_pages(
+    server: &TestServer,
+    first: &str,
+    (prefixes, selection): (&str, &str),
+    (city, item): (&str, &str),
+    noun: &str,
+) {
+    let total = sparql_count(server, prefixes, selection);
+    assert!(total > 10, "{first} has items on several pages: {total}");
+    let (mut items, counts) = walk_pages(server, first);
+    assert_eq!(counts.len(), total.div_ceil(5), "{counts:?}");
+    assert_eq!(counts[0], format!("1–5 av {total} {noun}"));
+    let last_first = (counts.len() - 1) * 5 + 1;
+    assert_eq!(
+        counts.last().cloned(),
+        Some(format!("{last_first}–{total} av {total} {noun}"))
+    );
+    assert_eq!(items.len(), total, "one entry per item");
+    items.sort();
+    let unique: BTreeSet<&(String, String)> = items.iter().collect();
+    assert_eq!(unique.len(), items.len(), "no item on two pages");
+    let expected = selected_pairs(server, &format!("{prefixes}{selection}"), city, item);
+    assert_eq!(items, expected, "every item once");
+}
+
+#[test]
+fn an_sdg_page_pages_its_practices_with_totals() {
+    let server = start_with(|config| config.page_size = 5);
+    let sdg = oxigraph::model::NamedNode::new("http://metadata.un.org/sdg/11").expect("iri");
+    let prefixes =
+        format!("PREFIX ckg: <{CKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n");
+    let selection = citykg::web::pages::sdg::practices_selection(&sdg);
+    check_pages(
+        &server,
+        "/sdg/11?lang=sv",
+        (&prefixes, &selection),
+        ("city", "p"),
+        "praktiker",
+    );
+    // A page past the end shows the total and leads back.
+    let total = sparql_count(&server, &prefixes, &selection);
+    let (status, html) = page(&server, "/sdg/11?lang=sv&page=999", None);
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("<p class=\"count\">{total} praktiker")));
+    assert!(html.contains("rel=\"prev\""));
+}
+
+#[test]
+fn a_theme_page_pages_what_links_to_it() {
+    let server = start_with(|config| config.page_size = 5);
+    let theme =
+        oxigraph::model::NamedNode::new("https://w3id.org/citykg/id/theme/mobility").expect("iri");
+    let prefixes = citykg::web::pages::resource::linked_prefixes();
+    let selection =
+        citykg::web::pages::resource::linked_selection("https://w3id.org/citykg/", &theme);
+    check_pages(
+        &server,
+        "/id/theme/mobility?lang=sv",
+        (&prefixes, &selection),
+        ("city", "s"),
+        "länkade resurser",
+    );
+    // With the default page size the bundled theme fits on one page.
+    let server = start();
+    let (_, html) = page(&server, "/id/theme/mobility?lang=en", None);
+    let (_, next, section) = paged_section(&html);
+    assert!(next.is_none());
+    assert!(section.contains(" of "), "{section}");
+}
+
+#[test]
+fn a_city_page_pages_its_practices() {
+    let server = start_with(|config| config.page_size = 5);
+    let query = format!(
+        "PREFIX ckg: <{CKG}> SELECT DISTINCT ?p WHERE {{ ?p ckg:city <{STOCKHOLM}> ; a ckg:Practice }}"
+    );
+    let expected: BTreeSet<String> = column(&select_json(&server, &query), "p")
+        .iter()
+        .map(|p| local_path(p))
+        .collect();
+    assert!(
+        expected.len() > 5,
+        "Stockholm's practices take several pages"
+    );
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut next = Some("/id/city/stockholm?lang=sv".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        pages += 1;
+        assert!(pages < 100, "the pager does not end");
+        let (status, html) = page(&server, &path, None);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            html.contains(&format!("av {} praktiker", expected.len())),
+            "{path} shows the total"
+        );
+        // The practices under "by goal" (and "no goal") on this page.
+        let by_goal = html
+            .split("<h2>Praktiker per mål</h2>")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap_or_else(|| panic!("no by-goal section on {path}"));
+        let here: BTreeSet<String> = links(by_goal)
+            .into_iter()
+            .filter(|l| l.starts_with("/id/practice/"))
+            .map(|l| local_path(&l))
+            .collect();
+        assert!(!here.is_empty() && here.len() <= 5, "{path}: {here:?}");
+        assert!(here.is_disjoint(&seen), "{path} repeats a practice");
+        seen.extend(here);
+        next = by_goal
+            .split("rel=\"next\" href=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(str::to_owned);
+    }
+    assert_eq!(pages, expected.len().div_ceil(5));
+    assert_eq!(seen, expected, "every practice on exactly one page");
 }

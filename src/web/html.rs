@@ -37,6 +37,7 @@ pub fn templates() -> Result<Environment<'static>> {
         ("hits.html", include_str!("templates/hits.html")),
         ("transfers.html", include_str!("templates/transfers.html")),
         ("practices.html", include_str!("templates/practices.html")),
+        ("pager.html", include_str!("templates/pager.html")),
     ] {
         env.add_template(name, source)
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;

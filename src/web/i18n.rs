@@ -378,6 +378,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Letade du kanske efter",
     ),
     ("previous", "Previous", "Föregående"),
+    ("linked_items", "linked resources", "länkade resurser"),
     ("next", "Next", "Nästa"),
     ("kind_practice", "Practice", "Praktik"),
     ("kind_city", "City", "Stad"),

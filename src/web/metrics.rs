@@ -34,6 +34,9 @@ struct RouteStats {
 pub struct Metrics {
     routes: Mutex<BTreeMap<String, RouteStats>>,
     cancelled: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
+    not_modified: AtomicU64,
 }
 
 impl Metrics {
@@ -44,6 +47,21 @@ impl Metrics {
 
     pub fn cancelled_count(&self) -> u64 {
         self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Counts an answer served from the in-process cache (`web/caching.rs`).
+    pub fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a cacheable request that the in-process cache did not hold.
+    pub fn cache_miss(&self) {
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a 304 Not Modified.
+    pub fn cache_not_modified(&self) {
+        self.not_modified.fetch_add(1, Ordering::Relaxed);
     }
 
     fn record(&self, route: &str, status: u16, seconds: f64) {
@@ -122,6 +140,27 @@ impl Metrics {
             "citykg_queries_cancelled_total {}",
             self.cancelled_count()
         );
+        for (name, help, counter) in [
+            (
+                "citykg_cache_hits_total",
+                "Answers served from the in-process cache.",
+                &self.cache_hits,
+            ),
+            (
+                "citykg_cache_misses_total",
+                "Cacheable requests the in-process cache did not hold.",
+                &self.cache_misses,
+            ),
+            (
+                "citykg_http_not_modified_total",
+                "304 Not Modified answers to If-None-Match.",
+                &self.not_modified,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
         out
     }
 }

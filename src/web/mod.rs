@@ -5,6 +5,7 @@
 pub mod api;
 mod auth;
 pub mod blocking;
+pub mod caching;
 pub mod error;
 pub mod figures;
 pub mod html;
@@ -14,6 +15,7 @@ pub mod links;
 pub mod map;
 pub mod metrics;
 pub mod pages;
+pub mod paging;
 pub mod rdf;
 pub mod request;
 mod routes;
@@ -50,6 +52,10 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Reverse proxies whose forwarded headers are believed (`--trusted-proxy`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The memory for the in-process cache of answers, in MiB (`--cache-mb`; 0: none).
+    pub cache_mb: u64,
+    /// Items per page of the lists that grow with the network (`paging.rs`).
+    pub page_size: usize,
 }
 
 impl ServeConfig {
@@ -69,6 +75,8 @@ impl ServeConfig {
             max_upload_mb: 50,
             public_url: None,
             trusted_proxies: Vec::new(),
+            cache_mb: 256,
+            page_size: paging::PAGE_SIZE,
         }
     }
 }
@@ -93,6 +101,10 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The full-text index in `{data_dir}/search-index/` (the contribution pipeline keeps it fresh).
     pub search: Arc<crate::search::SearchIndex>,
+    /// Rendered answers by data version and request (`caching.rs`).
+    pub cache: caching::Cache,
+    /// Items per page of the paged lists.
+    pub page_size: usize,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -187,6 +199,8 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         search,
         public_origin,
         trusted_proxies: config.trusted_proxies.clone(),
+        cache: caching::Cache::new(config.cache_mb),
+        page_size: config.page_size.max(1),
     };
     Ok((Arc::new(state), outcome))
 }

@@ -1,5 +1,6 @@
 //! Every path and the handler that answers it, and the layers around them: the page routes get
-//! the HTML error layer; everything gets metrics, request logging, CORS and the body limits.
+//! the HTML error layer; everything gets metrics, request logging, HTTP caching (`caching.rs`),
+//! CORS and the body limits.
 
 use super::{SharedState, api, metrics, pages};
 use axum::Router;
@@ -77,6 +78,10 @@ pub fn router(state: SharedState) -> Router {
         .merge(api)
         .merge(pages)
         .layer(DefaultBodyLimit::max(64 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::caching::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

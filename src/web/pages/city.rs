@@ -1,6 +1,7 @@
-//! The city page: its strategies with their goal trees, its practices by goal and by theme, its
-//! partners and a timeline of start years; what it learned from other cities and what they took
-//! from it (transfers), its population and location. Every query starts from the city.
+//! The city page: its strategies with their goal trees, its practices by goal and by theme (a
+//! page of practices at a time, `?page=N`), its partners and a timeline of start years; what it
+//! learned from other cities and what they took from it (transfers), its population and location.
+//! Every query starts from the city.
 
 use super::Group;
 use super::exchange::{self, CityTransfers};
@@ -14,7 +15,8 @@ use crate::web::error::WebError;
 use crate::web::i18n::Lang;
 use crate::web::labels::best_label;
 use crate::web::links::{Link, Linker, compact, iris_in};
-use crate::web::request::PageCtx;
+use crate::web::paging::{PAGE_SIZE, Pager, Paging};
+use crate::web::request::{PageCtx, QueryPairs};
 use axum::response::Response;
 use oxigraph::model::{NamedNode, Term};
 use serde::Serialize;
@@ -65,6 +67,8 @@ pub struct CityView {
     /// Outgoing transfers into other cities, grouped by the receiving city.
     pub others_took: Vec<CityTransfers>,
     pub profile: Profile,
+    /// Shown when the practices take more than one page.
+    pub pager: Option<Pager>,
 }
 
 /// The city's profile: population with its year and source, country and location.
@@ -88,6 +92,36 @@ pub async fn page(
     city: &NamedNode,
     page: &PageCtx,
 ) -> Result<Option<Response>, WebError> {
+    super::kind_page(state, city, page, ("city.html", "city"), view).await
+}
+
+/// The city page at the page of practices `pairs` ask for (`?page=N`, `page_size` a page).
+pub async fn paged(
+    state: &SharedState,
+    city: &NamedNode,
+    page: &PageCtx,
+    pairs: &QueryPairs,
+    page_size: usize,
+) -> Result<Option<Response>, WebError> {
+    let paging = Paging::from_pairs(pairs, page_size);
+    let (path, pairs, lang) = (page.path.clone(), pairs.clone(), page.lang);
+    let view = move |backend: &Backend, base: &str, city: &NamedNode, lang_of: Lang| {
+        let Some(mut view) = paged_view(backend, base, city, lang_of, paging)? else {
+            return Ok(None);
+        };
+        if view.practice_count > paging.size {
+            let noun = crate::web::i18n::strings(lang)
+                .get("city_practices")
+                .copied()
+                .unwrap_or("practices");
+            let shown = view
+                .practice_count
+                .saturating_sub(paging.offset())
+                .min(paging.size);
+            view.pager = Some(paging.pager(view.practice_count, shown, &path, &pairs, lang, noun));
+        }
+        Ok(Some(view))
+    };
     super::kind_page(state, city, page, ("city.html", "city"), view).await
 }
 
@@ -147,27 +181,64 @@ pub fn view(
     city: &NamedNode,
     lang: Lang,
 ) -> Result<Option<CityView>> {
+    let paging = Paging {
+        page: 1,
+        size: PAGE_SIZE,
+    };
+    paged_view(backend, base_iri, city, lang, paging)
+}
+
+/// The city page with one page of its practices (by IRI) under its goals and themes; the goal
+/// tree's counts, the timeline and the practice count stay the whole city's. The city's rows are
+/// read whole (they start from the city); paging bounds the labels looked up and the page.
+pub fn paged_view(
+    backend: &Backend,
+    base_iri: &str,
+    city: &NamedNode,
+    lang: Lang,
+    paging: Paging,
+) -> Result<Option<CityView>> {
     let facts = Facts::of(backend, city)?;
     if !facts.has_type(&format!("{CKG}City")) {
         return Ok(None);
     }
     let rows = Rows::read(backend, city)?;
+    let all_practices: BTreeSet<String> =
+        rows.practices.iter().filter_map(|r| text(&r[0])).collect();
+    let on_page: BTreeSet<String> = all_practices
+        .iter()
+        .skip(paging.offset())
+        .take(paging.size)
+        .cloned()
+        .collect();
+    let of_page = |rows: &[Vec<Option<Term>>]| -> Vec<Vec<Option<Term>>> {
+        rows.iter()
+            .filter(|r| text(&r[0]).is_some_and(|p| on_page.contains(&p)))
+            .cloned()
+            .collect()
+    };
+    let (served_here, themes_here) = (of_page(&rows.served), of_page(&rows.themes));
     let linker = Linker::new(
         backend,
         base_iri,
         &iris_in([
             &rows.strategies,
             &rows.goals,
-            &rows.practices,
-            &rows.served,
-            &rows.themes,
+            &of_page(&rows.practices),
+            &served_here,
+            &themes_here,
             &rows.partners,
         ]),
         lang,
     )?;
+    // The tree counts every practice of the city; the groups show this page's.
     let mut per_goal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (p, g) in pairs(&rows.served) {
         per_goal.entry(g).or_default().insert(p);
+    }
+    let mut page_per_goal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (p, g) in pairs(&served_here) {
+        page_per_goal.entry(g).or_default().insert(p);
     }
     let tree = GoalTree::from_rows(&rows.goals);
     let strategies = rows
@@ -191,10 +262,10 @@ pub fn view(
             })
         })
         .collect();
-    let all: BTreeSet<String> = rows.practices.iter().filter_map(|r| text(&r[0])).collect();
+    let all = all_practices;
     let mut by_goal = Vec::new();
     let mut linked = BTreeSet::new();
-    for (goal, set) in &per_goal {
+    for (goal, set) in &page_per_goal {
         if tree.scheme.contains_key(goal) {
             linked.extend(set.iter().cloned());
             by_goal.push(Group {
@@ -205,7 +276,7 @@ pub fn view(
     }
     by_goal.sort_by(|a, b| a.heading.text.cmp(&b.heading.text));
     let mut per_theme: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (p, t) in pairs(&rows.themes) {
+    for (p, t) in pairs(&themes_here) {
         per_theme.entry(t).or_default().insert(p);
     }
     let mut by_theme: Vec<Group> = per_theme
@@ -233,7 +304,7 @@ pub fn view(
             .find(|i| i.contains("wikidata.org")),
         strategies,
         by_goal,
-        unlinked: linker.sorted_links(all.difference(&linked)),
+        unlinked: linker.sorted_links(on_page.difference(&linked)),
         by_theme,
         partners: linker.sorted_links(&partners),
         timeline: timeline(&start_years(&rows.practices)),
@@ -241,6 +312,7 @@ pub fn view(
         learned_from,
         others_took,
         profile: profile(backend, base_iri, city, &facts, lang)?,
+        pager: None,
     }))
 }
 

@@ -42,18 +42,17 @@ pub struct Group {
     pub practices: Vec<Link>,
 }
 
-/// How a page kind builds its view of a resource: None when the resource is not of that kind.
-type ViewFn<V> = fn(&Backend, &str, &NamedNode, Lang) -> crate::error::Result<Option<V>>;
-
 /// The page of a resource whose kind has its own view (city, goal, practice): the view built off
 /// the async threads, rendered with `template` under `key`, with links to its RDF and its
-/// DESCRIBE query. None when the resource is not of that kind.
+/// DESCRIBE query. None when the resource is not of that kind (the view says so).
 async fn kind_page<V: Serialize + Send + 'static>(
     state: &SharedState,
     iri: &NamedNode,
     page: &PageCtx,
     (template, key): (&str, &str),
-    view: ViewFn<V>,
+    view: impl FnOnce(&Backend, &str, &NamedNode, Lang) -> crate::error::Result<Option<V>>
+    + Send
+    + 'static,
 ) -> Result<Option<Response>, WebError> {
     let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
     let built = super::blocking::run(state, move |_| {

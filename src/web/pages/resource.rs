@@ -1,6 +1,7 @@
 //! `/id/{kind}/{slug}`: every resource IRI `{base}id/{kind}/{slug}` dereferences here. RDF clients
 //! get its description (DESCRIBE) in the format they ask for; browsers get the page of its kind
-//! (city, goal, practice) or the generic page: its statements and what links to it, by city.
+//! (city, goal, practice) or the generic page: its statements and what links to it, by city, a
+//! page at a time (`?page=N`, with the total).
 
 use crate::error::Result;
 use crate::sparql::exec::QueryRequest;
@@ -12,6 +13,7 @@ use crate::web::error::WebError;
 use crate::web::html::{self, value};
 use crate::web::i18n::{Lang, strings};
 use crate::web::links::{Cell, Link, Linker, cell, compact, query_href, rdf_format_links};
+use crate::web::paging::{PAGE_SIZE, Paging};
 use crate::web::request::{PageCtx, QueryPairs, wants_html};
 use crate::web::{blocking, rdf};
 use axum::extract::{Path, State};
@@ -78,14 +80,17 @@ pub async fn dereference(
         return Ok(blocking::answer_query(&state, describe, OutputFormat::Rdf(format)).await);
     }
     let specific = match kind.as_str() {
-        "city" => super::city::page(&state, &iri, &page).await?,
+        "city" => super::city::paged(&state, &iri, &page, &pairs, state.page_size).await?,
         "goal" => super::goal::page(&state, &iri, &page).await?,
         "practice" => super::practice::page(&state, &iri, &page).await?,
         _ => None,
     };
     match specific {
         Some(response) => Ok(response),
-        None => generic_page(&state, &iri, outgoing, &page).await,
+        None => {
+            let paging = Paging::from_pairs(&pairs, state.page_size);
+            generic_page(&state, &iri, outgoing, &page, &pairs, paging).await
+        }
     }
 }
 
@@ -101,14 +106,36 @@ async fn generic_page(
     iri: &NamedNode,
     outgoing: Vec<Vec<Option<Term>>>,
     page: &PageCtx,
+    pairs: &QueryPairs,
+    paging: Paging,
 ) -> Result<Response, WebError> {
     let linked = {
         let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
         blocking::run(state, move |_| {
-            linked(&work_state.backend, &work_state.base_iri, &subject, lang)
+            linked_page(
+                &work_state.backend,
+                &work_state.base_iri,
+                &subject,
+                lang,
+                paging,
+            )
         })
         .await?
     };
+    let noun = strings(page.lang)
+        .get("linked_items")
+        .copied()
+        .unwrap_or("linked resources");
+    let pager = (linked.total > 0).then(|| {
+        paging.pager(
+            linked.total,
+            linked.shown,
+            &page.path,
+            pairs,
+            page.lang,
+            noun,
+        )
+    });
     let mut label = compact(iri.as_str());
     let mut properties = Vec::new();
     for row in &outgoing {
@@ -138,6 +165,7 @@ async fn generic_page(
             iri => iri.as_str(),
             properties => value(&properties),
             groups => value(&linked.groups),
+            pager => value(pager),
             formats => value(rdf_format_links(&page.path)),
             query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
             finder_href => iri
@@ -169,6 +197,9 @@ pub struct CityLinks {
 pub struct LinkedView {
     pub label: String,
     pub groups: Vec<CityLinks>,
+    /// How many (subject, property, city) links there are in all, and how many this page shows.
+    pub total: usize,
+    pub shown: usize,
 }
 
 /// The interface-string key naming a property as seen from its object.
@@ -186,21 +217,62 @@ fn relation_key(property: &str) -> Option<&'static str> {
 }
 
 /// Everything that links to `iri`, grouped by the city it belongs to (a practice's or
-/// strategy's `ckg:city`, a goal's strategy's city, an outcome's practice's city).
+/// strategy's `ckg:city`, a goal's strategy's city, an outcome's practice's city): the first page.
 pub fn linked(
     backend: &Backend,
     base_iri: &str,
     iri: &NamedNode,
     lang: Lang,
 ) -> Result<LinkedView> {
-    let incoming = backend.select(&format!(
-        "PREFIX ckg: <{CKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-         SELECT DISTINCT ?s ?p ?city WHERE {{
-           ?s ?p {iri} FILTER(isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>)
+    let paging = Paging {
+        page: 1,
+        size: PAGE_SIZE,
+    };
+    linked_page(backend, base_iri, iri, lang, paging)
+}
+
+/// The prefixes [`linked_selection`] uses.
+pub fn linked_prefixes() -> String {
+    format!("PREFIX ckg: <{CKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
+}
+
+/// The (?s ?p ?city) links to `iri` that the generic page pages through and counts (with
+/// [`linked_prefixes`]). Contribution records (`{base}api/…`) are not the resource's links.
+pub fn linked_selection(base_iri: &str, iri: &NamedNode) -> String {
+    let records = oxigraph::model::Literal::new_simple_literal(format!("{base_iri}api/"));
+    format!(
+        "SELECT DISTINCT ?s ?p ?city WHERE {{
+           ?s ?p {iri} FILTER(isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>
+                              && !STRSTARTS(STR(?s), {records}))
            OPTIONAL {{ {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme/ckg:city ?city }}
                       UNION {{ ?owner ckg:outcome ?s . ?owner ckg:city ?city }} }}
-         }} LIMIT 2000"
+         }}"
+    )
+}
+
+/// One page of what links to `iri` (ordered by city, property and subject), grouped by city.
+pub fn linked_page(
+    backend: &Backend,
+    base_iri: &str,
+    iri: &NamedNode,
+    lang: Lang,
+    paging: Paging,
+) -> Result<LinkedView> {
+    let (prefixes, selection) = (linked_prefixes(), linked_selection(base_iri, iri));
+    let incoming = backend.select(&format!(
+        "{prefixes}{selection} ORDER BY ?city ?p ?s {}",
+        paging.limit_offset()
     ))?;
+    let total = match backend
+        .select(&format!(
+            "{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {selection} }}"
+        ))?
+        .first()
+        .and_then(|row| row.first())
+    {
+        Some(Some(Term::Literal(n))) => n.value().parse().unwrap_or(0),
+        _ => 0,
+    };
     let mut iris: BTreeSet<String> = BTreeSet::new();
     iris.insert(iri.as_str().to_owned());
     for row in &incoming {
@@ -214,10 +286,6 @@ pub fn linked(
         let (Some(s), Some(p)) = (text(&row[0]), text(&row[1])) else {
             continue;
         };
-        // Contribution records and derived data are not the resource's links.
-        if s.starts_with(&format!("{base_iri}api/")) {
-            continue;
-        }
         let city = text(&row[2]).unwrap_or_default();
         grouped
             .entry(city)
@@ -255,5 +323,7 @@ pub fn linked(
     Ok(LinkedView {
         label: linker.label(iri.as_str()),
         groups,
+        total,
+        shown: incoming.len(),
     })
 }

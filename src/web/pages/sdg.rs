@@ -1,6 +1,6 @@
 //! `/sdg/{number}`: the page of a UN SDG goal or target (`http://metadata.un.org/sdg/{number}`):
-//! the practices serving it (directly or through a target) grouped by city, and the city goals
-//! mapped to it.
+//! the practices serving it (directly or through a target) grouped by city, a page of them at a
+//! time (`?page=N`, ordered by city and practice, with the total), and the city goals mapped to it.
 
 use super::Group;
 use super::facts::Facts;
@@ -14,7 +14,8 @@ use crate::web::error::WebError;
 use crate::web::html::{self, value};
 use crate::web::i18n::Lang;
 use crate::web::links::{Link, Linker, query_href};
-use crate::web::request::PageCtx;
+use crate::web::paging::{PAGE_SIZE, Paging};
+use crate::web::request::{PageCtx, QueryPairs};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use minijinja::context;
@@ -36,6 +37,9 @@ pub struct SdgView {
     pub goals: Vec<Link>,
     /// The finder with this SDG goal chosen.
     pub finder_href: String,
+    /// How many (practice, city) pairs serve the goal in all, and how many this page shows.
+    pub total: usize,
+    pub shown: usize,
 }
 
 /// The IRI of SDG goal or target `number` ("11", "11.2", "9.c"), if it is one in form.
@@ -55,19 +59,33 @@ pub async fn page(
     State(state): State<SharedState>,
     Path(number): Path<String>,
     page: PageCtx,
+    pairs: QueryPairs,
 ) -> Result<Response, WebError> {
     let missing = || WebError::not_found(format!("There is no SDG goal or target {number:?}."));
     let iri = sdg_iri(&number).ok_or_else(missing)?;
+    let paging = Paging::from_pairs(&pairs, state.page_size);
     let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
     let view = blocking::run(&state, move |_| {
-        view(&work_state.backend, &work_state.base_iri, &subject, lang)
+        paged_view(
+            &work_state.backend,
+            &work_state.base_iri,
+            &subject,
+            lang,
+            paging,
+        )
     })
     .await?
     .ok_or_else(missing)?;
+    let noun = crate::web::i18n::strings(page.lang)
+        .get("city_practices")
+        .copied()
+        .unwrap_or("practices");
+    let pager = paging.pager(view.total, view.shown, &page.path, &pairs, page.lang, noun);
     Ok(html::page(
         &state,
         "sdg.html",
         context! {
+            pager => value(pager),
             sdg => value(view),
             query_href => query_href(&format!("DESCRIBE {iri}")),
         },
@@ -75,21 +93,59 @@ pub async fn page(
     ))
 }
 
-/// Everything the SDG page shows, or None when the store says nothing of `sdg`.
+/// Everything the first page of the SDG page shows, or None when the store says nothing of `sdg`.
 pub fn view(
     backend: &Backend,
     base_iri: &str,
     sdg: &NamedNode,
     lang: Lang,
 ) -> Result<Option<SdgView>> {
+    paged_view(
+        backend,
+        base_iri,
+        sdg,
+        lang,
+        Paging {
+            page: 1,
+            size: PAGE_SIZE,
+        },
+    )
+}
+
+/// The practices serving `sdg` directly or through one of its targets, as (?p, ?city) pairs: the
+/// selection the SDG page pages through and counts.
+pub fn practices_selection(sdg: &NamedNode) -> String {
+    format!(
+        "SELECT DISTINCT ?p ?city WHERE {{ {{ ?p ckg:servesGoal {sdg} }} UNION {{ ?t skos:broader {sdg} . ?p ckg:servesGoal ?t }} ?p a ckg:Practice ; ckg:city ?city }}"
+    )
+}
+
+/// One page of the SDG page, or None when the store says nothing of `sdg`.
+pub fn paged_view(
+    backend: &Backend,
+    base_iri: &str,
+    sdg: &NamedNode,
+    lang: Lang,
+    paging: Paging,
+) -> Result<Option<SdgView>> {
     let facts = Facts::of(backend, sdg)?;
     if facts.is_empty() {
         return Ok(None);
     }
     let prefixes = format!("PREFIX ckg: <{CKG}> PREFIX skos: <{}>\n", ns::SKOS);
+    let selection = practices_selection(sdg);
     let practices = backend.select_strings(&format!(
-        "{prefixes}SELECT DISTINCT ?p ?city WHERE {{ {{ ?p ckg:servesGoal {sdg} }} UNION {{ ?t skos:broader {sdg} . ?p ckg:servesGoal ?t }} ?p a ckg:Practice ; ckg:city ?city }}"
+        "{prefixes}{selection} ORDER BY ?city ?p {}",
+        paging.limit_offset()
     ))?;
+    let total = backend
+        .select_strings(&format!(
+            "{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {selection} }}"
+        ))?
+        .first()
+        .and_then(|row| row.first())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     let goals = backend.select_strings(&format!(
         "{prefixes}SELECT DISTINCT ?g WHERE {{ {{ ?g skos:relatedMatch {sdg} }} UNION {{ ?t skos:broader {sdg} . ?g skos:relatedMatch ?t }} ?g a ckg:StrategyGoal }}"
     ))?;
@@ -131,6 +187,8 @@ pub fn view(
         by_city,
         goals: linker.sorted_links(&goals),
         finder_href: super::practices::finder_href_for_sdgs([&sdg.as_str().to_owned()], lang),
+        total,
+        shown: practices.len(),
     }))
 }
 
