@@ -768,6 +768,7 @@ fn peer_reasons_name_adoption_and_similar_size() {
         gothenburg.contains("a city of similar size"),
         "{gothenburg}"
     );
+}
 
 /// A link as a local path, without its query.
 fn local_path(href: &str) -> String {
