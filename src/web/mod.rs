@@ -15,6 +15,7 @@ pub mod pages;
 pub mod rdf;
 pub mod request;
 mod routes;
+pub mod security;
 
 pub use routes::router;
 

@@ -1,7 +1,8 @@
 //! Every path and the handler that answers it, and the layers around them: the page routes get
-//! the HTML error layer; everything gets metrics, request logging, CORS and the body limits.
+//! the HTML error layer; everything gets metrics, request logging, CORS, the body limits and the
+//! security headers.
 
-use super::{SharedState, api, metrics, pages};
+use super::{SharedState, api, metrics, pages, security};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, header};
@@ -70,7 +71,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/metrics", get(api::health::metrics))
         .route("/.well-known/void", get(api::service::void))
         .route("/dump.nq", get(api::dump::nquads))
-        .route("/dump.trig", get(api::dump::trig));
+        .route("/dump.trig", get(api::dump::trig))
+        .route("/static/site.css", get(api::static_files::site_css));
     Router::new()
         .merge(api)
         .merge(pages)
@@ -80,5 +82,6 @@ pub fn router(state: SharedState) -> Router {
             metrics::track,
         ))
         .layer(cors)
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }
