@@ -50,6 +50,14 @@ enum Command {
         /// How many queries may run at once (more wait for a slot).
         #[arg(long)]
         query_slots: Option<usize>,
+        /// How many requests may wait for a query slot; more get 503 with Retry-After at once
+        /// (default: four per slot).
+        #[arg(long)]
+        queue_depth: Option<usize>,
+        /// Requests a minute allowed per client address (429 with Retry-After beyond it);
+        /// without it, no limit.
+        #[arg(long)]
+        rate_limit: Option<u32>,
         /// The largest contribution accepted, in MiB (larger bodies get 413).
         #[arg(long, default_value_t = 50)]
         max_upload_mb: u64,
@@ -195,6 +203,8 @@ fn main() -> anyhow::Result<()> {
             federate_allow,
             bundle_dir,
             query_slots,
+            queue_depth,
+            rate_limit,
             max_upload_mb,
             public_url,
             trusted_proxy,
@@ -211,6 +221,8 @@ fn main() -> anyhow::Result<()> {
             if let Some(slots) = query_slots {
                 config.query_slots = slots;
             }
+            config.queue_depth = queue_depth;
+            config.rate_limit = rate_limit;
             config.max_upload_mb = max_upload_mb;
             config.public_url = public_url;
             config.trusted_proxies = trusted_proxy;

@@ -1,8 +1,8 @@
 //! Every path and the handler that answers it, and the layers around them: the page routes get
-//! the HTML error layer; everything gets metrics, request logging, CORS, the body limits and the
-//! security headers.
+//! the HTML error layer; everything gets metrics, request logging, the rate limit, CORS, the body
+//! limits and the security headers.
 
-use super::{SharedState, api, metrics, pages, security};
+use super::{SharedState, admission, api, metrics, pages, security};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, header};
@@ -80,6 +80,10 @@ pub fn router(state: SharedState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admission::rate_limit,
         ))
         .layer(cors)
         .layer(axum::middleware::from_fn(security::headers))
