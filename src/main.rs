@@ -158,6 +158,17 @@ enum Command {
         #[arg(long, default_value = "citykg-data")]
         data_dir: PathBuf,
     },
+    /// Put a backup made by `citykg backup` in place as the data dir (the store, the
+    /// contribution history and the tokens). Stop the server first.
+    Restore {
+        /// The backup directory.
+        backup: PathBuf,
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
+        /// Replace an existing store.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -347,6 +358,14 @@ fn main() -> anyhow::Result<()> {
         Command::Backup { target, data_dir } => {
             cli::backup(&data_dir, &target)?;
             eprintln!("backed up to {}", target.display());
+        }
+        Command::Restore {
+            backup,
+            data_dir,
+            force,
+        } => {
+            cli::restore(&backup, &data_dir, force)?;
+            eprintln!("restored {} into {}", backup.display(), data_dir.display());
         }
     }
     Ok(())
