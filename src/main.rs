@@ -50,6 +50,14 @@ enum Command {
         /// How many queries may run at once (more wait for a slot).
         #[arg(long)]
         query_slots: Option<usize>,
+        /// How many requests may wait for a query slot; more get 503 with Retry-After at once
+        /// (default: four per slot).
+        #[arg(long)]
+        queue_depth: Option<usize>,
+        /// Requests a minute allowed per client address (429 with Retry-After beyond it);
+        /// without it, no limit.
+        #[arg(long)]
+        rate_limit: Option<u32>,
         /// The largest contribution accepted, in MiB (larger bodies get 413).
         #[arg(long, default_value_t = 50)]
         max_upload_mb: u64,
@@ -154,6 +162,17 @@ enum Command {
         #[arg(long, default_value = "citykg-data")]
         data_dir: PathBuf,
     },
+    /// Put a backup made by `citykg backup` in place as the data dir (the store, the
+    /// contribution history and the tokens). Stop the server first.
+    Restore {
+        /// The backup directory.
+        backup: PathBuf,
+        #[arg(long, default_value = "citykg-data")]
+        data_dir: PathBuf,
+        /// Replace an existing store.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -199,6 +218,8 @@ fn main() -> anyhow::Result<()> {
             federate_allow,
             bundle_dir,
             query_slots,
+            queue_depth,
+            rate_limit,
             max_upload_mb,
             public_url,
             trusted_proxy,
@@ -216,6 +237,8 @@ fn main() -> anyhow::Result<()> {
             if let Some(slots) = query_slots {
                 config.query_slots = slots;
             }
+            config.queue_depth = queue_depth;
+            config.rate_limit = rate_limit;
             config.max_upload_mb = max_upload_mb;
             config.public_url = public_url;
             config.trusted_proxies = trusted_proxy;
@@ -341,6 +364,14 @@ fn main() -> anyhow::Result<()> {
         Command::Backup { target, data_dir } => {
             cli::backup(&data_dir, &target)?;
             eprintln!("backed up to {}", target.display());
+        }
+        Command::Restore {
+            backup,
+            data_dir,
+            force,
+        } => {
+            cli::restore(&backup, &data_dir, force)?;
+            eprintln!("restored {} into {}", backup.display(), data_dir.display());
         }
     }
     Ok(())

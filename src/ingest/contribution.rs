@@ -131,6 +131,44 @@ pub struct Contributions {
     search: Option<Arc<SearchIndex>>,
 }
 
+/// The most statements one contribution may hold: the largest city holds a few thousand, and
+/// SHACL validation and canonicalisation grow with the count (a million took minutes).
+pub const MAX_TRIPLES: usize = 200_000;
+/// The most distinct blank nodes one contribution may hold: canonicalisation (RDFC-1.0) grows
+/// fastest with them.
+pub const MAX_BLANK_NODES: usize = 20_000;
+
+/// Refuses a contribution past [`MAX_TRIPLES`] or [`MAX_BLANK_NODES`], before any costly check.
+fn check_size(origin: &str, triples: &[Triple]) -> Result<()> {
+    if triples.len() > MAX_TRIPLES {
+        return Err(Error::Parse {
+            path: origin.to_owned(),
+            message: format!(
+                "too many statements: {} (a contribution may hold at most {MAX_TRIPLES}); split the data or ask the operator",
+                triples.len()
+            ),
+        });
+    }
+    let mut blank = HashSet::new();
+    for triple in triples {
+        if let oxigraph::model::NamedOrBlankNode::BlankNode(b) = &triple.subject {
+            blank.insert(b.as_str().to_owned());
+        }
+        if let oxigraph::model::Term::BlankNode(b) = &triple.object {
+            blank.insert(b.as_str().to_owned());
+        }
+        if blank.len() > MAX_BLANK_NODES {
+            return Err(Error::Parse {
+                path: origin.to_owned(),
+                message: format!(
+                    "too many blank nodes: more than {MAX_BLANK_NODES} in one contribution; give the resources IRIs"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Contributions {
     /// `data_dir` is where the versions are kept (beside the store); `bundle_dir` holds the shapes.
     pub fn new(
@@ -210,6 +248,14 @@ impl Contributions {
                 csv_mapping::to_triples(origin, body, city, &self.base_iri, &self.known_orgs()?)?
             }
             InputFormat::Rdf(format) => {
+                if format == RdfFormat::RdfXml && body.windows(8).any(|w| w == b"<!ENTITY") {
+                    // Nested or repeated entities expand a small upload into gigabytes (the
+                    // "billion laughs"); the XML parser has no limit on the expansion.
+                    return Err(Error::Parse {
+                        path: origin.to_owned(),
+                        message: "the RDF/XML declares entities (<!ENTITY …>), which contributions do not accept; write the full IRIs instead of &name;".into(),
+                    });
+                }
                 let quads = crate::store::load::parse_all(origin, body, format, None, None)?;
                 let mut triples = Vec::with_capacity(quads.len());
                 for quad in quads {
@@ -232,6 +278,7 @@ impl Contributions {
                 message: "the data is empty; to withdraw a city's data, use DELETE".into(),
             });
         }
+        check_size(origin, &triples)?;
         Ok(triples)
     }
 

@@ -15,8 +15,32 @@ use std::path::{Path, PathBuf};
 /// The folder, inside the data dir, that holds the versions.
 pub const HISTORY_DIR: &str = "contributions";
 
+/// Creates `dir` and any missing parent readable by the owner only (0700 on Unix).
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| Error::io(dir.display(), e))
+}
+
+/// Makes an existing `dir` readable by the owner only (0700 on Unix): for folders made before
+/// citykg restricted them.
+pub fn restrict_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(dir.display(), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Writes `bytes` to `path` so that a crash leaves either the old file or the new one: a
 /// temporary file beside it, flushed to disk, renamed over the target, then the folder synced.
+/// The file is readable by the owner only (0600 on Unix): it holds token hashes or the history.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
@@ -25,7 +49,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&temp).map_err(|e| Error::io(temp.display(), e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temp)
+        .map_err(|e| Error::io(temp.display(), e))?;
+    #[cfg(unix)]
+    {
+        // A temporary file left by an older citykg keeps its mode through `open`.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(temp.display(), e))?;
+    }
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
         .map_err(|e| Error::io(temp.display(), e))?;
@@ -90,7 +127,11 @@ impl History {
 
     /// Stores one version; an earlier file with the same number (left by a commit that never
     /// happened) is replaced.
+    /// The folders are readable by the owner only (0700).
     pub fn write(&self, city: &str, version: u64, canonical: &Canonical) -> Result<()> {
+        create_private_dir(&self.root.join(city))?;
+        restrict_dir(&self.root)?;
+        restrict_dir(&self.root.join(city))?;
         write_atomically(&self.path(city, version), &canonical.nquads)
     }
 

@@ -47,6 +47,21 @@ pub fn describe_parse_error(origin: &str, error: RdfParseError) -> Error {
                 },
             }
         }
+        // The parsers' own limits (a token larger than their buffer) surface as I/O errors of
+        // these kinds: the input is at fault, so they are parse errors (a 400, not a 500).
+        RdfParseError::Io(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::OutOfMemory | std::io::ErrorKind::InvalidData
+            ) =>
+        {
+            Error::Parse {
+                path: origin.to_owned(),
+                message: format!(
+                    "{e} (one literal, IRI or other token is larger than the parser accepts)"
+                ),
+            }
+        }
         RdfParseError::Io(e) => Error::io(origin, e),
     }
 }

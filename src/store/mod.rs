@@ -22,8 +22,16 @@ pub struct Backend {
 
 impl Backend {
     /// Opens (or creates) the on-disk store in `dir`.
+    /// Refuses a store another process holds (a running `citykg serve`) with its process id:
+    /// RocksDB's own refusal crashes the process when its error is dropped (oxigraph 0.5.13).
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        if let Some(pid) = lock_holder(&dir.join("LOCK")) {
+            return Err(Error::Invalid(format!(
+                "{}: the store is in use by process {pid} (a running `citykg serve`?); stop it first",
+                dir.display()
+            )));
+        }
         let store = Store::open(dir).map_err(|source| Error::OpenStore {
             path: dir.to_path_buf(),
             source,
@@ -239,6 +247,29 @@ pub(crate) fn set_data_version(
         GraphNameRef::NamedNode(meta),
     ));
     Ok(())
+}
+
+/// The process that holds a write lock on RocksDB's `LOCK` file, if another one does.
+#[cfg(unix)]
+fn lock_holder(lock_file: &Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(lock_file)
+        .ok()?;
+    // SAFETY: `flock` is a plain C struct for which all-zero bytes are a valid value.
+    let mut query: libc::flock = unsafe { std::mem::zeroed() };
+    query.l_type = libc::F_WRLCK as libc::c_short;
+    query.l_whence = libc::SEEK_SET as libc::c_short;
+    // SAFETY: the descriptor is open for the call, and `query` is a valid `flock` it may write.
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETLK, &mut query) };
+    (rc == 0 && query.l_type != libc::F_UNLCK as libc::c_short).then_some(query.l_pid)
+}
+
+#[cfg(not(unix))]
+fn lock_holder(_lock_file: &Path) -> Option<i32> {
+    None
 }
 
 /// A fresh data version: the current time in nanoseconds, hex encoded.

@@ -1,9 +1,11 @@
-//! Store work off the async threads, one way: [`run`] waits for a query slot and stops the work at
+//! Store work off the async threads, one way: [`run`] waits for a query slot (in the bounded queue
+//! of `admission.rs`: refused at once when it is full) and stops the work at
 //! the deadline or when the client goes away; [`without_deadline`] is for work that must finish
 //! once started (a contribution's commit) or must not queue behind queries (health); [`stream`]
 //! and [`answer_query`] send a query's output through a bounded channel, so memory stays flat.
 
 use super::SharedState;
+use super::admission::NoSlot;
 use super::error::WebError;
 use crate::error::{Error, Result};
 use crate::sparql::exec::{QueryRequest, write_results};
@@ -140,7 +142,7 @@ pub async fn run<T: Send + 'static>(
 ) -> Result<T, WebError> {
     let timeout_secs = state.query_timeout.as_secs();
     run_with_deadline(state, work)
-        .await
+        .await?
         .map_err(|e| WebError::from_library(e, timeout_secs))
 }
 
@@ -156,24 +158,31 @@ pub async fn without_deadline<T: Send + 'static>(
     }
 }
 
+/// The outer error is a refusal before any work (a full queue); the inner one the work's own.
 async fn run_with_deadline<T: Send + 'static>(
     state: &SharedState,
     work: impl FnOnce(CancellationToken) -> Result<T> + Send + 'static,
-) -> Result<T> {
+) -> Result<Result<T>, WebError> {
     let deadline = Instant::now() + state.query_timeout;
     let watch = Watch::new(state);
     let guard = CancelOnDrop(watch.clone());
-    let permit =
-        match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => return Err(Error::Invalid("the server is shutting down".into())),
-            Err(_) => {
-                watch.cancel("no query slot became free before the deadline");
-                return Err(Error::Cancelled(
-                    "no free query slot before the deadline".into(),
-                ));
-            }
-        };
+    let permit = match state.queue.acquire(deadline).await {
+        Ok(permit) => permit,
+        Err(NoSlot::QueueFull { depth }) => {
+            watch.finish();
+            state.metrics.request_refused();
+            return Err(WebError::busy(depth));
+        }
+        Err(NoSlot::Closed) => {
+            return Ok(Err(Error::Invalid("the server is shutting down".into())));
+        }
+        Err(NoSlot::Deadline) => {
+            watch.cancel("no query slot became free before the deadline");
+            return Ok(Err(Error::Cancelled(
+                "no free query slot before the deadline".into(),
+            )));
+        }
+    };
     let task_token = watch.token.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -194,7 +203,7 @@ async fn run_with_deadline<T: Send + 'static>(
         }
     };
     drop(guard);
-    result
+    Ok(result)
 }
 
 /// Runs `produce` on a blocking thread (bounded pool, deadline, cancellation) and streams what
@@ -211,14 +220,18 @@ pub async fn stream(
     let deadline = Instant::now() + state.query_timeout;
     let watch = Watch::new(state);
     let guard = CancelOnDrop(watch.clone());
-    let permit =
-        match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => permit,
-            _ => {
-                watch.cancel("no query slot became free before the deadline");
-                return WebError::cancelled(timeout_secs).into_response();
-            }
-        };
+    let permit = match state.queue.acquire(deadline).await {
+        Ok(permit) => permit,
+        Err(NoSlot::QueueFull { depth }) => {
+            watch.finish();
+            state.metrics.request_refused();
+            return WebError::busy(depth).into_response();
+        }
+        Err(NoSlot::Deadline | NoSlot::Closed) => {
+            watch.cancel("no query slot became free before the deadline");
+            return WebError::cancelled(timeout_secs).into_response();
+        }
+    };
     let (sender, mut receiver) = mpsc::channel::<Result<Bytes, Error>>(8);
     let task_watch = watch.clone();
     tokio::task::spawn_blocking(move || {

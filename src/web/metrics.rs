@@ -37,12 +37,22 @@ pub struct Metrics {
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     not_modified: AtomicU64,
+    refused: AtomicU64,
 }
 
 impl Metrics {
     /// Counts a query stopped by its deadline or by a client that went away.
     pub fn query_cancelled(&self) {
         self.cancelled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request refused at once because the queue for query slots was full.
+    pub fn request_refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn refused_count(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     pub fn cancelled_count(&self) -> u64 {
@@ -161,6 +171,13 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
         }
+        out.push_str("# HELP citykg_requests_refused_total Requests answered 503 at once: the queue for query slots was full.\n");
+        out.push_str("# TYPE citykg_requests_refused_total counter\n");
+        let _ = writeln!(
+            out,
+            "citykg_requests_refused_total {}",
+            self.refused_count()
+        );
         out
     }
 }

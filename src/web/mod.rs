@@ -2,6 +2,7 @@
 //! and serving. Routes are in `routes.rs`, pages in `pages/`, machine endpoints in `api/`, and the
 //! leaves both use beside them (docs/architecture.md).
 
+pub mod admission;
 pub mod api;
 mod auth;
 pub mod blocking;
@@ -19,6 +20,7 @@ pub mod paging;
 pub mod rdf;
 pub mod request;
 mod routes;
+pub mod security;
 
 pub use routes::router;
 
@@ -56,6 +58,11 @@ pub struct ServeConfig {
     pub cache_mb: u64,
     /// Items per page of the lists that grow with the network (`paging.rs`).
     pub page_size: usize,
+    /// How many requests may wait for a query slot (`--queue-depth`); more get a 503 at once.
+    /// None: four per slot.
+    pub queue_depth: Option<usize>,
+    /// Requests a minute per client address (`--rate-limit`); None: no limit.
+    pub rate_limit: Option<u32>,
 }
 
 impl ServeConfig {
@@ -77,6 +84,8 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             cache_mb: 256,
             page_size: paging::PAGE_SIZE,
+            queue_depth: None,
+            rate_limit: None,
         }
     }
 }
@@ -87,6 +96,10 @@ pub struct AppState {
     pub federation: Federation,
     pub query_timeout: Duration,
     pub slots: Arc<Semaphore>,
+    /// The bounded queue in front of `slots`.
+    pub queue: admission::SlotQueue,
+    /// The per-client rate limit, with `--rate-limit`.
+    pub rate_limit: Option<admission::RateLimiter>,
     pub update_tokens: Option<Vec<String>>,
     pub base_iri: String,
     pub metrics: metrics::Metrics,
@@ -181,11 +194,19 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         &config.base_iri,
     )?
     .with_search_index(search.clone());
+    let slots = Arc::new(Semaphore::new(config.query_slots.max(1)));
     let state = AppState {
         backend,
         federation: Federation::allow(allowed, config.query_timeout),
         query_timeout: config.query_timeout,
-        slots: Arc::new(Semaphore::new(config.query_slots.max(1))),
+        slots: slots.clone(),
+        queue: admission::SlotQueue::new(
+            slots,
+            config
+                .queue_depth
+                .unwrap_or(config.query_slots.max(1).saturating_mul(4)),
+        ),
+        rate_limit: config.rate_limit.map(admission::RateLimiter::new),
         update_tokens,
         base_iri: config.base_iri.clone(),
         metrics: metrics::Metrics::default(),

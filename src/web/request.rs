@@ -42,11 +42,14 @@ impl QueryPairs {
     }
 }
 
+/// A page's parameters: a value that is not UTF-8 once decoded is a 400 naming it (a lenient
+/// decoder would search for, or compare, something other than what was sent).
 impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
-    type Rejection = Infallible;
+    type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self::parse(parts.uri.query()))
+        let raw = parts.uri.query().unwrap_or("");
+        Ok(Self(strict_pairs(raw.as_bytes(), "the URL")?))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Every path and the handler that answers it, and the layers around them: the page routes get
 //! the HTML error layer; everything gets metrics, request logging, HTTP caching (`caching.rs`),
-//! CORS and the body limits.
+//! the rate limit, CORS, the body limits and the security headers.
 
-use super::{SharedState, api, metrics, pages};
+use super::{SharedState, admission, api, metrics, pages, security};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, header};
@@ -73,7 +73,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/metrics", get(api::health::metrics))
         .route("/.well-known/void", get(api::service::void))
         .route("/dump.nq", get(api::dump::nquads))
-        .route("/dump.trig", get(api::dump::trig));
+        .route("/dump.trig", get(api::dump::trig))
+        .route("/static/site.css", get(api::static_files::site_css));
     Router::new()
         .merge(api)
         .merge(pages)
@@ -86,6 +87,11 @@ pub fn router(state: SharedState) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admission::rate_limit,
+        ))
         .layer(cors)
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }
