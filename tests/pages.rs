@@ -102,7 +102,8 @@ fn each_page_kind_shows_its_facts() {
     let (status, html) = page(&server, "/", None);
     assert_eq!(status, 200);
     assert!(html.contains("<svg"), "the coverage chart");
-    assert!(html.contains("15 practices"), "Stockholm's count");
+    // Stockholm: ST-01 … ST-15 and the tree-pit method (TR-27).
+    assert!(html.contains("16 practices"), "Stockholm's count");
 
     let (status, html) = page(&server, "/id/city/stockholm", None);
     assert_eq!(status, 200);
