@@ -3,6 +3,7 @@
 
 pub mod cli; // the CLI verbs other than `serve`: query, load, dump
 pub mod error; // the library's error type
+pub mod generate; // a deterministic synthetic network of cities, for scale tests and benchmarks
 pub mod ingest; // parse and SHACL-validate incoming data
 pub mod logging; // log lines to stderr, batched by a background thread for the server
 pub mod queries; // the catalogue of research queries in `queries/`

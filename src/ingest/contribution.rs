@@ -358,7 +358,7 @@ impl Contributions {
         let started = std::time::Instant::now();
         self.backend.replace_graph(&graph, triples, &record)?;
         let committed = started.elapsed();
-        crate::store::derived::ensure_fresh(&self.backend)?;
+        crate::store::derived::refresh_for_city(&self.backend, city)?;
         tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");
         self.versions(city)?
             .into_iter()

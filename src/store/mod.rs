@@ -167,6 +167,12 @@ impl Backend {
     /// Applies a SPARQL update without moving the data version on (unit tests only).
     #[cfg(test)]
     pub(crate) fn update_without_new_version(&self, update: &str) -> Result<()> {
+        self.update_keep_version(update)
+    }
+
+    /// Applies a SPARQL update (all its operations in one transaction) without moving the data
+    /// version on: for data computed from the data, such as the derived graph.
+    pub(crate) fn update_keep_version(&self, update: &str) -> Result<()> {
         SparqlEvaluator::new()
             .without_default_http_service_handler()
             .parse_update(update)
