@@ -120,6 +120,7 @@ struct Practice {
     iri: String,
     cities: Vec<u32>,
     profile: Profile,
+    raw: RawPractice,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +128,7 @@ struct Goal {
     iri: String,
     city: u32,
     profile: Profile,
+    raw: RawGoal,
 }
 
 /// A ranked subject.
@@ -243,101 +245,201 @@ fn order(a: &(u64, u32), b: &(u64, u32)) -> std::cmp::Ordering {
     b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1))
 }
 
+/// The ranking inputs as IRIs, before interning: read from the store, or from the stored states.
+#[derive(Default, Clone)]
+struct Raw {
+    target_goal: BTreeMap<String, String>,
+    practices: BTreeMap<String, RawPractice>,
+    goals: BTreeMap<String, RawGoal>,
+}
+
+#[derive(Default, Clone, Debug, PartialEq, Eq)]
+struct RawPractice {
+    cities: Vec<String>,
+    sdgs: Vec<String>,
+    themes: Vec<String>,
+    /// The strategy goals it serves (they take its themes).
+    served: Vec<String>,
+}
+
+#[derive(Default, Clone, Debug, PartialEq, Eq)]
+struct RawGoal {
+    city: String,
+    mapped: Vec<String>,
+    themes: Vec<String>,
+}
+
+impl Raw {
+    fn build(self) -> Facts {
+        let mut facts = Facts {
+            target_goal: self.target_goal,
+            ..Facts::default()
+        };
+        for (p, raw) in self.practices {
+            let cities: Vec<u32> = sorted(raw.cities.iter().map(|c| facts.cities.id(c)).collect());
+            let profile = facts.profile(&raw.sdgs, raw.themes.iter().map(String::as_str));
+            facts.practices.push(Practice {
+                iri: p,
+                cities,
+                profile,
+                raw,
+            });
+        }
+        for (g, raw) in self.goals {
+            let city = facts.cities.id(&raw.city);
+            let profile = facts.profile(&raw.mapped, raw.themes.iter().map(String::as_str));
+            facts.goals.push(Goal {
+                iri: g,
+                city,
+                profile,
+                raw,
+            });
+        }
+        facts.index();
+        facts
+    }
+}
+
 impl Facts {
+    /// Reads the ranking inputs with one single-pattern query per property (index scans, no
+    /// joins in the engine: on 3 M quads a typed join costs seconds, a scan a fraction) and joins
+    /// them here.
     fn read(backend: &Backend) -> Result<Self> {
-        let mut facts = Self::default();
-        for row in iri_rows(
-            backend,
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-             SELECT DISTINCT ?t ?g WHERE { ?t skos:broader ?g FILTER(STRSTARTS(STR(?t), \"http://metadata.un.org/sdg/\")) }",
-        )? {
-            facts.target_goal.insert(row[0].clone(), row[1].clone());
+        let mut target_goal: BTreeMap<String, String> = BTreeMap::new();
+        let pairs = |predicate: &str| -> Result<Vec<(String, String)>> {
+            Ok(iri_rows(
+                backend,
+                &format!("SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }}"),
+            )?
+            .into_iter()
+            .filter_map(|r| {
+                let mut r = r.into_iter();
+                Some((r.next()?, r.next()?))
+            })
+            .collect())
+        };
+        let typed = |class: &str| -> Result<HashSet<String>> {
+            Ok(
+                iri_rows(backend, &format!("SELECT ?s WHERE {{ ?s a <{class}> }}"))?
+                    .into_iter()
+                    .filter_map(|r| r.into_iter().next())
+                    .collect(),
+            )
+        };
+        let skos = "http://www.w3.org/2004/02/skos/core#";
+        for (t, g) in pairs(&format!("{skos}broader"))? {
+            if t.starts_with(SDG_NS) {
+                target_goal.insert(t, g);
+            }
+        }
+        let practices = typed(vocab::ckg::PRACTICE)?;
+        let goal_set = typed(vocab::ckg::STRATEGY_GOAL)?;
+        let mut city_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (s, c) in pairs(&format!("{}city", vocab::CKG))? {
+            city_of.entry(s).or_default().push(c);
         }
         let mut cities: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for row in iri_rows(
-            backend,
-            "PREFIX ckg: <https://w3id.org/citykg/ontology#>
-             SELECT DISTINCT ?p ?city WHERE { ?p a ckg:Practice ; ckg:city ?city }",
-        )? {
-            cities
-                .entry(row[0].clone())
-                .or_default()
-                .push(row[1].clone());
+        for p in &practices {
+            if let Some(cs) = city_of.get(p) {
+                let mut cs = cs.clone();
+                cs.sort();
+                cs.dedup();
+                cities.insert(p.clone(), cs);
+            }
         }
         let mut sdgs: HashMap<String, Vec<String>> = HashMap::new();
         let mut goal_practices: HashMap<String, Vec<String>> = HashMap::new();
-        for row in iri_rows(
-            backend,
-            "PREFIX ckg: <https://w3id.org/citykg/ontology#>
-             SELECT DISTINCT ?p ?g WHERE { ?p a ckg:Practice ; ckg:servesGoal ?g }",
-        )? {
-            let [p, g] = <[String; 2]>::try_from(row)
-                .map_err(|_| Error::Evaluation("expected two columns".into()))?;
+        let mut served: HashMap<String, Vec<String>> = HashMap::new();
+        for (p, g) in pairs(vocab::ckg::SERVES_GOAL)? {
+            if !practices.contains(&p) {
+                continue;
+            }
             if g.starts_with(SDG_NS) {
                 sdgs.entry(p).or_default().push(g);
             } else {
+                served.entry(p.clone()).or_default().push(g.clone());
                 goal_practices.entry(g).or_default().push(p);
             }
         }
         let mut themes: HashMap<String, Vec<String>> = HashMap::new();
-        for row in iri_rows(
-            backend,
-            "PREFIX ckg: <https://w3id.org/citykg/ontology#>
-             PREFIX dcterms: <http://purl.org/dc/terms/>
-             SELECT DISTINCT ?p ?t WHERE { ?p a ckg:Practice ; dcterms:subject ?t }",
-        )? {
-            themes
-                .entry(row[0].clone())
-                .or_default()
-                .push(row[1].clone());
-        }
-        let mut goals: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-        for row in iri_rows(
-            backend,
-            "PREFIX ckg: <https://w3id.org/citykg/ontology#>
-             PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-             SELECT DISTINCT ?g ?city ?m WHERE {
-               ?g a ckg:StrategyGoal ; skos:inScheme ?s . ?s ckg:city ?city .
-               OPTIONAL { ?g skos:relatedMatch ?m }
-             }",
-        )? {
-            let entry = goals
-                .entry(row[0].clone())
-                .or_insert_with(|| (row[1].clone(), Vec::new()));
-            if !row[2].is_empty() {
-                entry.1.push(row[2].clone());
+        for (p, t) in pairs("http://purl.org/dc/terms/subject")? {
+            if practices.contains(&p) {
+                themes.entry(p).or_default().push(t);
             }
+        }
+        let mut mapped: HashMap<String, Vec<String>> = HashMap::new();
+        for (g, m) in pairs(&format!("{skos}relatedMatch"))? {
+            if goal_set.contains(&g) {
+                mapped.entry(g).or_default().push(m);
+            }
+        }
+        // A goal's city is its strategy's (the first in IRI order when there are several).
+        let mut goals: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+        for (g, scheme) in pairs(&format!("{skos}inScheme"))? {
+            if !goal_set.contains(&g) {
+                continue;
+            }
+            let Some(city) = city_of.get(&scheme).and_then(|cs| cs.iter().min()) else {
+                continue;
+            };
+            match goals.get_mut(&g) {
+                Some(entry) if entry.0 <= *city => {}
+                Some(entry) => entry.0 = city.clone(),
+                None => {
+                    let mut m = mapped.get(&g).cloned().unwrap_or_default();
+                    m.sort();
+                    m.dedup();
+                    goals.insert(g, (city.clone(), m));
+                }
+            }
+        }
+        for list in themes
+            .values_mut()
+            .chain(sdgs.values_mut())
+            .chain(served.values_mut())
+        {
+            list.sort();
+            list.dedup();
+        }
+        for list in goal_practices.values_mut() {
+            list.sort();
+            list.dedup();
         }
 
-        let empty = Vec::new();
-        for (p, cs) in &cities {
-            let cities: Vec<u32> = sorted(cs.iter().map(|c| facts.cities.id(c)).collect());
-            let profile = facts.profile(
-                sdgs.get(p).unwrap_or(&empty),
-                themes.get(p).unwrap_or(&empty).iter().map(String::as_str),
+        let mut raw = Raw {
+            target_goal,
+            ..Raw::default()
+        };
+        for (p, cs) in cities {
+            let served = served.remove(&p).unwrap_or_default();
+            raw.practices.insert(
+                p.clone(),
+                RawPractice {
+                    cities: cs,
+                    sdgs: sdgs.remove(&p).unwrap_or_default(),
+                    themes: themes.get(&p).cloned().unwrap_or_default(),
+                    served,
+                },
             );
-            facts.practices.push(Practice {
-                iri: p.clone(),
-                cities,
-                profile,
-            });
         }
-        for (g, (city, mapped)) in &goals {
+        for (g, (city, mapped)) in goals {
             // A goal's themes are those of the practices serving it.
-            let mut goal_themes: Vec<&str> = Vec::new();
-            for p in goal_practices.get(g).into_iter().flatten() {
-                goal_themes.extend(themes.get(p).into_iter().flatten().map(String::as_str));
+            let mut goal_themes: Vec<String> = Vec::new();
+            for p in goal_practices.get(&g).into_iter().flatten() {
+                goal_themes.extend(themes.get(p).into_iter().flatten().cloned());
             }
-            let city = facts.cities.id(city);
-            let profile = facts.profile(mapped, goal_themes.into_iter());
-            facts.goals.push(Goal {
-                iri: g.clone(),
-                city,
-                profile,
-            });
+            goal_themes.sort();
+            goal_themes.dedup();
+            raw.goals.insert(
+                g,
+                RawGoal {
+                    city,
+                    mapped,
+                    themes: goal_themes,
+                },
+            );
         }
-        facts.index();
-        Ok(facts)
+        Ok(raw.build())
     }
 
     fn profile<'a>(&mut self, sdgs: &[String], themes: impl Iterator<Item = &'a str>) -> Profile {
@@ -596,36 +698,96 @@ fn top(scored: &mut Vec<(u64, u32)>, keep: usize) -> &[(u64, u32)] {
     scored
 }
 
-/// A subject's stored ranking state.
+/// What a stored state says its subject's ranking was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Inputs {
+    Practice(RawPractice),
+    Goal(RawGoal),
+}
+
+/// A subject's stored ranking state: the signature of its inputs, its list's length and last
+/// entry, and the inputs themselves, so that a refresh for one city can take every other
+/// subject's inputs from here instead of reading the whole network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct State {
     signature: u64,
     len: usize,
     /// The last entry of the list: its score and practice.
     cutoff: Option<(u64, String)>,
+    inputs: Inputs,
+}
+
+/// IRIs never hold a space or a `|`, so both can separate them.
+fn join(list: &[String]) -> String {
+    list.join("|")
+}
+
+fn split(text: &str) -> Vec<String> {
+    text.split('|')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl State {
     fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(4, ' ');
-        let signature = u64::from_str_radix(parts.next()?, 16).ok()?;
-        let len = parts.next()?.parse().ok()?;
-        let cutoff = match (parts.next(), parts.next()) {
-            (Some(score), Some(iri)) => Some((score.parse().ok()?, iri.to_owned())),
-            _ => None,
+        let parts: Vec<&str> = text.split(' ').collect();
+        let [signature, len, score, iri, kind, a, b, c, d] = parts.as_slice() else {
+            return None;
+        };
+        let signature = u64::from_str_radix(signature, 16).ok()?;
+        let len = len.parse().ok()?;
+        let cutoff = match (*score, *iri) {
+            ("-", _) => None,
+            (score, iri) => Some((score.parse().ok()?, (*iri).to_owned())),
+        };
+        let field = |t: &str, name: &str| t.strip_prefix(name).map(split);
+        let inputs = match *kind {
+            "p" => Inputs::Practice(RawPractice {
+                cities: field(a, "c=")?,
+                sdgs: field(b, "s=")?,
+                themes: field(c, "t=")?,
+                served: field(d, "r=")?,
+            }),
+            "g" => Inputs::Goal(RawGoal {
+                city: field(a, "c=")?.into_iter().next()?,
+                mapped: field(b, "s=")?,
+                themes: field(c, "t=")?,
+            }),
+            _ => return None,
         };
         Some(Self {
             signature,
             len,
             cutoff,
+            inputs,
         })
     }
 
     fn text(&self) -> String {
-        match &self.cutoff {
-            Some((score, iri)) => format!("{:016x} {} {score} {iri}", self.signature, self.len),
-            None => format!("{:016x} {}", self.signature, self.len),
-        }
+        let (score, iri) = match &self.cutoff {
+            Some((score, iri)) => (score.to_string(), iri.as_str()),
+            None => ("-".to_owned(), "-"),
+        };
+        let inputs = match &self.inputs {
+            Inputs::Practice(p) => format!(
+                "p c={} s={} t={} r={}",
+                join(&p.cities),
+                join(&p.sdgs),
+                join(&p.themes),
+                join(&p.served)
+            ),
+            Inputs::Goal(g) => format!(
+                "g c={} s={} t={} r=",
+                g.city,
+                join(&g.mapped),
+                join(&g.themes)
+            ),
+        };
+        format!(
+            "{:016x} {} {score} {iri} {inputs}",
+            self.signature, self.len
+        )
     }
 
     /// Whether a practice with `score` and `iri` would enter this list.
@@ -779,10 +941,224 @@ pub fn ensure_fresh(backend: &Backend) -> Result<bool> {
 /// own goals and practices, the lists its practices enter or leave) and its coverage, and writes
 /// the difference. The change set is found by comparing ranking signatures, so whatever else the
 /// change reaches (another city's goal that one of its practices serves) is found as well.
+///
+/// Only the subjects `city`'s graph describes now, those the stored states give to the city, and
+/// the goals their practices serve are read from the store; every other subject's inputs come
+/// from its stored state. This presumes the derived graph was up to date before the city's
+/// commit (a contribution refreshes right after its commit, under the same lock as every other
+/// refresh); without stored states it falls back to the full comparison of `ensure_fresh`.
 pub fn refresh_for_city(backend: &Backend, city: &str) -> Result<RefreshStats> {
-    let stats = refresh(backend, false)?;
+    let _guard = REFRESH.lock().unwrap_or_else(|e| e.into_inner());
+    let started = std::time::Instant::now();
+    let version = backend.data_version()?;
+    if recorded_version(backend)?.as_deref() == Some(version.as_str()) {
+        return Ok(RefreshStats::default());
+    }
+    let stored = read_states(backend)?;
+    let stats = if stored.is_empty() {
+        refresh_locked(backend, false)?
+    } else {
+        let facts = facts_for_city(backend, city, &stored)?;
+        let read = started.elapsed();
+        let stats = update(backend, &facts, &stored, &version)?;
+        tracing::info!(?read, elapsed = ?started.elapsed(), "derived graph refreshed for one city");
+        stats
+    };
     tracing::info!(city, ?stats, "derived data refreshed for a contribution");
     Ok(stats)
+}
+
+/// `SELECT ?s ?o` over `?s <predicate> ?o` for the given subjects (IRIs), in chunks.
+fn objects_of(
+    backend: &Backend,
+    subjects: &[String],
+    pattern: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for chunk in subjects.chunks(200) {
+        let values: Vec<String> = chunk
+            .iter()
+            .filter_map(|s| iri_term(s))
+            .map(|n| n.to_string())
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        for row in iri_rows(
+            backend,
+            &format!(
+                "SELECT DISTINCT ?s ?o WHERE {{ VALUES ?s {{ {} }} {pattern} }}",
+                values.join(" ")
+            ),
+        )? {
+            if let [s, o] = row.as_slice() {
+                out.push((s.clone(), o.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn is_of_city(iri: &str, slug: &str) -> bool {
+    iri.rsplit_once("/city/").is_some_and(|(_, s)| s == slug)
+}
+
+/// The ranking inputs after a change of `city`'s graph: stored inputs for everything else,
+/// the store's for what the city's graph describes now or described before.
+fn facts_for_city(backend: &Backend, city: &str, stored: &HashMap<String, State>) -> Result<Facts> {
+    let mut raw = Raw::default();
+    for row in iri_rows(
+        backend,
+        "SELECT ?t ?g WHERE { ?t <http://www.w3.org/2004/02/skos/core#broader> ?g }",
+    )? {
+        if let [t, g] = row.as_slice()
+            && t.starts_with(SDG_NS)
+        {
+            raw.target_goal.insert(t.clone(), g.clone());
+        }
+    }
+    let mut practices: BTreeSet<String> = BTreeSet::new();
+    let mut goals: BTreeSet<String> = BTreeSet::new();
+    for (iri, state) in stored {
+        match &state.inputs {
+            Inputs::Practice(p) => {
+                if p.cities.iter().any(|c| is_of_city(c, city)) {
+                    practices.insert(iri.clone());
+                    goals.extend(p.served.iter().cloned());
+                }
+                raw.practices.insert(iri.clone(), p.clone());
+            }
+            Inputs::Goal(g) => {
+                if is_of_city(&g.city, city) {
+                    goals.insert(iri.clone());
+                }
+                raw.goals.insert(iri.clone(), g.clone());
+            }
+        }
+    }
+    let graph = super::graph_iri(city)?;
+    for row in iri_rows(
+        backend,
+        &format!("SELECT DISTINCT ?s ?c WHERE {{ GRAPH {graph} {{ ?s a ?c }} }}"),
+    )? {
+        if let [s, c] = row.as_slice() {
+            if c == vocab::ckg::PRACTICE {
+                practices.insert(s.clone());
+            } else if c == vocab::ckg::STRATEGY_GOAL {
+                goals.insert(s.clone());
+            }
+        }
+    }
+    // The practices, as the whole store now says.
+    let practices: Vec<String> = practices.into_iter().collect();
+    let typed: HashSet<String> = objects_of(backend, &practices, "?s a ?o")?
+        .into_iter()
+        .filter(|(_, o)| o == vocab::ckg::PRACTICE)
+        .map(|(s, _)| s)
+        .collect();
+    let mut fresh: BTreeMap<String, RawPractice> = BTreeMap::new();
+    let city_predicate = format!("{}city", vocab::CKG);
+    for (s, c) in objects_of(backend, &practices, &format!("?s <{city_predicate}> ?o"))? {
+        if typed.contains(&s) {
+            fresh.entry(s).or_default().cities.push(c);
+        }
+    }
+    for (s, g) in objects_of(
+        backend,
+        &practices,
+        &format!("?s <{}> ?o", vocab::ckg::SERVES_GOAL),
+    )? {
+        if let Some(p) = fresh.get_mut(&s) {
+            if g.starts_with(SDG_NS) {
+                p.sdgs.push(g);
+            } else {
+                goals.insert(g.clone());
+                p.served.push(g);
+            }
+        }
+    }
+    for (s, t) in objects_of(
+        backend,
+        &practices,
+        "?s <http://purl.org/dc/terms/subject> ?o",
+    )? {
+        if let Some(p) = fresh.get_mut(&s) {
+            p.themes.push(t);
+        }
+    }
+    for p in &practices {
+        raw.practices.remove(p);
+    }
+    for (p, mut inputs) in fresh {
+        for list in [
+            &mut inputs.cities,
+            &mut inputs.sdgs,
+            &mut inputs.themes,
+            &mut inputs.served,
+        ] {
+            list.sort();
+            list.dedup();
+        }
+        raw.practices.insert(p, inputs);
+    }
+    // The goals: those of the city and those its practices serve, before and after.
+    let goals: Vec<String> = goals.into_iter().collect();
+    let typed: HashSet<String> = objects_of(backend, &goals, "?s a ?o")?
+        .into_iter()
+        .filter(|(_, o)| o == vocab::ckg::STRATEGY_GOAL)
+        .map(|(s, _)| s)
+        .collect();
+    let mut fresh: BTreeMap<String, RawGoal> = BTreeMap::new();
+    for (g, c) in objects_of(
+        backend,
+        &goals,
+        &format!(
+            "?s <http://www.w3.org/2004/02/skos/core#inScheme> ?scheme . ?scheme <{city_predicate}> ?o"
+        ),
+    )? {
+        if typed.contains(&g) {
+            let entry = fresh.entry(g).or_insert_with(|| RawGoal {
+                city: c.clone(),
+                ..RawGoal::default()
+            });
+            if c < entry.city {
+                entry.city = c;
+            }
+        }
+    }
+    for (g, m) in objects_of(
+        backend,
+        &goals,
+        "?s <http://www.w3.org/2004/02/skos/core#relatedMatch> ?o",
+    )? {
+        if let Some(goal) = fresh.get_mut(&g) {
+            goal.mapped.push(m);
+        }
+    }
+    for (g, t) in objects_of(
+        backend,
+        &goals,
+        &format!(
+            "?p <{}> ?s ; a <{}> ; <http://purl.org/dc/terms/subject> ?o",
+            vocab::ckg::SERVES_GOAL,
+            vocab::ckg::PRACTICE
+        ),
+    )? {
+        if let Some(goal) = fresh.get_mut(&g) {
+            goal.themes.push(t);
+        }
+    }
+    for g in &goals {
+        raw.goals.remove(g);
+    }
+    for (g, mut inputs) in fresh {
+        inputs.mapped.sort();
+        inputs.mapped.dedup();
+        inputs.themes.sort();
+        inputs.themes.dedup();
+        raw.goals.insert(g, inputs);
+    }
+    Ok(raw.build())
 }
 
 /// Recomputes the whole derived graph from scratch (for tests and repairs).
@@ -792,6 +1168,10 @@ pub fn recompute_all(backend: &Backend) -> Result<RefreshStats> {
 
 fn refresh(backend: &Backend, from_scratch: bool) -> Result<RefreshStats> {
     let _guard = REFRESH.lock().unwrap_or_else(|e| e.into_inner());
+    refresh_locked(backend, from_scratch)
+}
+
+fn refresh_locked(backend: &Backend, from_scratch: bool) -> Result<RefreshStats> {
     let started = std::time::Instant::now();
     let version = backend.data_version()?;
     if !from_scratch && recorded_version(backend)?.as_deref() == Some(version.as_str()) {
@@ -884,7 +1264,7 @@ fn rebuild(backend: &Backend, facts: &Facts, version: &str) -> Result<RefreshSta
     }
     let computed = started.elapsed();
     let graph = NamedNode::new(vocab::graph::DERIVED).map_err(|e| Error::Invalid(e.to_string()))?;
-    backend.replace_graph_keep_version(&graph, &data)?;
+    backend.replace_graph_bulk_keep_version(&graph, &data)?;
     tracing::info!(?computed, written = ?started.elapsed(), "derived graph rebuilt");
     Ok(stats)
 }
@@ -896,6 +1276,10 @@ fn state_of(facts: &Facts, subject: Subject, ranked: &[(u64, u32)]) -> State {
         cutoff: ranked
             .last()
             .map(|&(s, p)| (s, facts.practices[p as usize].iri.clone())),
+        inputs: match subject {
+            Subject::Practice(p) => Inputs::Practice(facts.practices[p as usize].raw.clone()),
+            Subject::Goal(g) => Inputs::Goal(facts.goals[g as usize].raw.clone()),
+        },
     }
 }
 
@@ -1376,6 +1760,7 @@ mod tests {
                 iri: iri.to_owned(),
                 cities: vec![city],
                 profile,
+                raw: RawPractice::default(),
             });
         };
         add(&mut facts, "a", "x", &["11.2"], &[]);
@@ -1439,7 +1824,23 @@ mod tests {
             signature: 7,
             len: 2,
             cutoff: Some((110, "m".into())),
+            inputs: Inputs::Practice(RawPractice {
+                cities: vec!["https://w3id.org/citykg/id/city/x".into()],
+                sdgs: vec![format!("{SDG_NS}11.2"), format!("{SDG_NS}13")],
+                themes: vec![],
+                served: vec!["https://w3id.org/citykg/id/goal/x-1".into()],
+            }),
         };
+        let goal = State {
+            cutoff: None,
+            inputs: Inputs::Goal(RawGoal {
+                city: "https://w3id.org/citykg/id/city/x".into(),
+                mapped: vec![format!("{SDG_NS}11")],
+                themes: vec!["https://w3id.org/citykg/id/theme/energy".into()],
+            }),
+            ..state.clone()
+        };
+        assert_eq!(State::parse(&goal.text()), Some(goal));
         assert_eq!(State::parse(&state.text()), Some(state.clone()));
         assert!(state.admits(2, 111, "z"));
         assert!(state.admits(2, 110, "a"));
