@@ -1464,11 +1464,12 @@ fn update(
         }
     };
     let mut states = String::new();
-    let delete_state = |iri: &NamedNode| {
-        format!(
-            "DELETE WHERE {{ GRAPH <{derived}> {{ {iri} {} ?s }} }}",
-            ckg("rankState")
-        )
+    // Ground triples to delete (the old states and counts are known): one DELETE DATA.
+    let mut ground = String::new();
+    let delete_state = |iri: &NamedNode, ground: &mut String| {
+        if let Some(state) = stored.get(iri.as_str()) {
+            state_triple(ground, iri, state);
+        }
     };
     let empty = HashMap::new();
     for iri in &removed {
@@ -1476,7 +1477,7 @@ fn update(
             unlink(iri, p, &mut deletes);
             stats.removed_entries += 1;
         }
-        deletes.push(delete_state(iri));
+        delete_state(iri, &mut ground);
     }
     let mut new_entries: Vec<Entry> = Vec::new();
     let mut stamp = Stamp::new(facts.practices.len());
@@ -1512,7 +1513,7 @@ fn update(
                 stats.written_entries += 1;
             }
         }
-        deletes.push(delete_state(&subject_iri));
+        delete_state(&subject_iri, &mut ground);
         state_triple(
             &mut states,
             &subject_iri,
@@ -1630,11 +1631,8 @@ fn update(
         let Some(city) = iri_term(city) else {
             continue;
         };
-        if old.is_some() {
-            deletes.push(format!(
-                "DELETE WHERE {{ GRAPH <{derived}> {{ {city} {} ?n }} }}",
-                ckg("practiceCount")
-            ));
+        if let Some(old) = old {
+            let _ = writeln!(ground, "{city} {} {} .", ckg("practiceCount"), Literal::from(*old));
         }
         if let Some(count) = new {
             let _ = writeln!(
@@ -1653,7 +1651,11 @@ fn update(
     chunks.push(inserts);
 
     // Order: unlink, link to existing nodes, add new nodes, then drop nodes left without a link.
-    let mut ops = deletes;
+    let mut ops = Vec::with_capacity(deletes.len() + links.len() + orphaned.len() + 2);
+    if !ground.is_empty() {
+        ops.push(format!("DELETE DATA {{ GRAPH <{derived}> {{\n{ground}}} }}"));
+    }
+    ops.extend(deletes);
     ops.extend(links);
     ops.extend(
         chunks
