@@ -18,6 +18,7 @@ since() { echo "$(now) - $1" | bc; }
 # Starts `citykg serve` on $1, prints the seconds until it says it is serving, then stops it.
 serve_time() {
   local dir=$1 log=$WORK/serve.log start pid
+  : >"$log"
   start=$(now)
   RUST_LOG=info "$B" serve --data-dir "$dir" --bind 127.0.0.1:0 >"$log" 2>&1 &
   pid=$!
@@ -36,6 +37,7 @@ count() { # quads of the derived graph, and of everything else
 }
 
 for size in $SIZES; do
+  echo "$size load average before: $(cut -d" " -f1-3 /proc/loadavg)"
   cities=${size%x*}; practices=${size#*x}
   net=$WORK/net-$size.nq
   for run in $(seq "$RUNS"); do
@@ -82,5 +84,6 @@ for size in $SIZES; do
     grep -o 'derived data refreshed for a contribution.*' "$WORK/contribute.log" | head -1 || true
   done
   echo "$size derived/data quads after contributions: $(count "$WORK/store-$size")"
+  echo "$size load average after: $(cut -d" " -f1-3 /proc/loadavg)"
   rm -rf "$WORK/load-$size" "$WORK/store-$size" "$net"
 done

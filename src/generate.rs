@@ -410,10 +410,10 @@ pub fn write_city(
                 Some(&target) => links.push(vocab.sdg_targets[target].0.clone()),
                 None => links.push(vocab.sdg_goals[area].clone()),
             }
-            if rng.chance(30) {
-                if let Some((target, _)) = rng.pick(&vocab.sdg_targets) {
-                    links.push(target.clone());
-                }
+            if rng.chance(30)
+                && let Some((target, _)) = rng.pick(&vocab.sdg_targets)
+            {
+                links.push(target.clone());
             }
             links.sort();
             links.dedup();

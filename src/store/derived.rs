@@ -1632,7 +1632,12 @@ fn update(
             continue;
         };
         if let Some(old) = old {
-            let _ = writeln!(ground, "{city} {} {} .", ckg("practiceCount"), Literal::from(*old));
+            let _ = writeln!(
+                ground,
+                "{city} {} {} .",
+                ckg("practiceCount"),
+                Literal::from(*old)
+            );
         }
         if let Some(count) = new {
             let _ = writeln!(
@@ -1653,7 +1658,9 @@ fn update(
     // Order: unlink, link to existing nodes, add new nodes, then drop nodes left without a link.
     let mut ops = Vec::with_capacity(deletes.len() + links.len() + orphaned.len() + 2);
     if !ground.is_empty() {
-        ops.push(format!("DELETE DATA {{ GRAPH <{derived}> {{\n{ground}}} }}"));
+        ops.push(format!(
+            "DELETE DATA {{ GRAPH <{derived}> {{\n{ground}}} }}"
+        ));
     }
     ops.extend(deletes);
     ops.extend(links);
