@@ -878,12 +878,15 @@ fn write_node(out: &mut String, node: &str, entry: &Entry) -> usize {
     n
 }
 
+/// A subject's state hangs off the derived graph's own IRI, its text starting with the subject:
+/// on the subject itself it would show among the resource's own statements (pages, RDF views).
 fn state_triple(out: &mut String, subject: &NamedNode, state: &State) {
     let _ = writeln!(
         out,
-        "{subject} {} {} .",
+        "<{}> {} {} .",
+        vocab::graph::DERIVED,
         ckg("rankState"),
-        Literal::new_simple_literal(state.text())
+        Literal::new_simple_literal(format!("{} {}", subject.as_str(), state.text()))
     );
 }
 
@@ -1197,7 +1200,8 @@ fn read_states(backend: &Backend) -> Result<HashMap<String, State>> {
     let rows = iri_rows(
         backend,
         &format!(
-            "SELECT ?x ?s WHERE {{ GRAPH <{}> {{ ?x {} ?s }} }}",
+            "SELECT ?s WHERE {{ GRAPH <{}> {{ <{}> {} ?s }} }}",
+            vocab::graph::DERIVED,
             vocab::graph::DERIVED,
             ckg("rankState")
         ),
@@ -1205,8 +1209,8 @@ fn read_states(backend: &Backend) -> Result<HashMap<String, State>> {
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let state = State::parse(r.get(1)?)?;
-            Some((r.into_iter().next()?, state))
+            let (subject, text) = r.first()?.split_once(' ')?;
+            Some((subject.to_owned(), State::parse(text)?))
         })
         .collect())
 }
@@ -1744,6 +1748,15 @@ pub fn snapshot(backend: &Backend) -> Result<Vec<String>> {
         ),
     )? {
         lines.push(format!("fact {}", row.join(" ")));
+    }
+    for row in iri_rows(
+        backend,
+        &format!(
+            "SELECT ?s WHERE {{ GRAPH <{derived}> {{ <{derived}> {} ?s }} }}",
+            ckg("rankState")
+        ),
+    )? {
+        lines.push(format!("state {}", row.join(" ")));
     }
     lines.sort();
     Ok(lines)
