@@ -3,6 +3,7 @@
 
 pub mod cli; // the CLI verbs other than `serve`: query, load, dump, backup, validate, contribute, token, export-csv
 pub mod error; // the library's error type
+pub mod generate; // a deterministic synthetic network of cities, for scale tests and benchmarks
 pub mod ingest; // the contribution pipeline: parse, ownership and SHACL, history, commit, refresh; CSV; tokens
 pub mod logging; // log lines to stderr, batched by a background thread for the server
 pub mod queries; // the catalogue of research queries in `queries/`

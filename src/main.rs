@@ -155,6 +155,31 @@ enum Command {
         #[arg(long)]
         bundle_dir: Option<PathBuf>,
     },
+    /// Write a deterministic synthetic network of cities (N-Quads, one named graph per city,
+    /// https://w3id.org/citykg/graph/{city-slug}) for scale tests and benchmarks: strategies with
+    /// goal trees mapped to the SDGs of ontology/sdg.ttl, practices with themes, shared partners,
+    /// outcomes and sources. It conforms to ontology/shapes.ttl and loads with `citykg load`.
+    Generate {
+        /// Number of cities.
+        #[arg(long, default_value_t = 20)]
+        cities: usize,
+        /// Practices per city.
+        #[arg(long, default_value_t = 25)]
+        practices: usize,
+        /// Seed of the generator: the same seed and sizes give the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write only city number N (0-based; it may be beyond --cities) as N-Triples without a
+        /// graph, a file for `citykg contribute --city <its slug>`; its slug is printed on stderr.
+        #[arg(long, value_name = "N")]
+        only_city: Option<usize>,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Directory holding ontology/ (default: the current directory if it has it, else the source tree).
+        #[arg(long)]
+        bundle_dir: Option<PathBuf>,
+    },
     /// Copy the store to a new directory, consistently.
     Backup {
         /// The new directory.
@@ -360,6 +385,33 @@ fn main() -> anyhow::Result<()> {
             let text =
                 citykg::ingest::csv::export(&backend, &city, citykg::vocab::DEFAULT_BASE_IRI)?;
             print!("{text}");
+        }
+        Command::Generate {
+            cities,
+            practices,
+            seed,
+            only_city,
+            out,
+            bundle_dir,
+        } => {
+            let bundle_dir = bundle_dir.unwrap_or_else(citykg::store::bundle::Bundle::default_root);
+            let params = citykg::generate::Params {
+                cities,
+                practices,
+                seed,
+            };
+            let started = std::time::Instant::now();
+            let summary = cli::generate(&bundle_dir, &params, only_city, out.as_deref())?;
+            if let Some(index) = only_city {
+                eprintln!("city {}", citykg::generate::city_slug(index));
+            }
+            eprintln!(
+                "generated {} cities, {} practices, {} quads in {:.2} s",
+                summary.cities,
+                summary.practices,
+                summary.quads,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Backup { target, data_dir } => {
             cli::backup(&data_dir, &target)?;

@@ -71,6 +71,10 @@ pub mod ckg {
     pub const COVERAGE_CITY: &str = "https://w3id.org/citykg/ontology#coverageCity";
     pub const COVERAGE_SDG: &str = "https://w3id.org/citykg/ontology#coverageSdg";
     pub const PRACTICE_COUNT: &str = "https://w3id.org/citykg/ontology#practiceCount";
+    /// Bookkeeping of the derived graph: a ranked subject's input signature, list length and cutoff.
+    pub const RANK_STATE: &str = "https://w3id.org/citykg/ontology#rankState";
+    /// Bookkeeping of the derived graph: the key of a match node, shared by the subjects it serves.
+    pub const MATCH_KEY: &str = "https://w3id.org/citykg/ontology#matchKey";
 }
 
 /// Named graphs with a fixed role.

@@ -1,12 +1,14 @@
 //! The CLI verbs beside `serve`: `query`, `load`, `dump`, `backup`, `restore`, `validate`,
-//! `contribute` and `token`. `main.rs` parses the arguments and calls these.
+//! `contribute`, `token`, `export-csv` and `generate`. `main.rs` parses the arguments and calls these.
 
 mod contribute;
+mod generate;
 mod load;
 mod query;
 mod validate;
 
 pub use contribute::{contribute, token_add, token_list, token_revoke};
+pub use generate::generate;
 pub use load::load;
 pub use query::{QueryOutput, query};
 pub use validate::{print_report, validate};

@@ -194,11 +194,12 @@ impl Contributions {
     }
 
     /// Brings everything that derives from the data to the new data version: the derived graph
-    /// (rankings, counts; an error here fails the call, as pages would show stale rankings) and
+    /// (rankings and counts for what `city`'s data touches; an error here fails the call, as pages
+    /// would show stale rankings) and
     /// the search index (a failure is logged: the contribution has landed, and the next search
     /// retries the rebuild). Every commit runs it, whoever called the pipeline.
-    fn after_commit(&self) -> Result<()> {
-        crate::store::derived::ensure_fresh(&self.backend)?;
+    fn after_commit(&self, city: &str) -> Result<()> {
+        crate::store::derived::refresh_for_city(&self.backend, city)?;
         if let Some(search) = &self.search
             && let Err(e) = search.ensure_fresh(&self.backend)
         {
@@ -443,7 +444,7 @@ impl Contributions {
         let started = std::time::Instant::now();
         self.backend.replace_graph(&graph, triples, &record)?;
         let committed = started.elapsed();
-        self.after_commit()?;
+        self.after_commit(city)?;
         tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");
         self.versions(city)?
             .into_iter()

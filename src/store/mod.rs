@@ -189,6 +189,12 @@ impl Backend {
     /// Applies a SPARQL update without moving the data version on (unit tests only).
     #[cfg(test)]
     pub(crate) fn update_without_new_version(&self, update: &str) -> Result<()> {
+        self.update_keep_version(update)
+    }
+
+    /// Applies a SPARQL update (all its operations in one transaction) without moving the data
+    /// version on: for data computed from the data, such as the derived graph.
+    pub(crate) fn update_keep_version(&self, update: &str) -> Result<()> {
         SparqlEvaluator::new()
             .without_default_http_service_handler()
             .parse_update(update)
@@ -198,20 +204,26 @@ impl Backend {
             .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))
     }
 
-    /// Replaces the content of `graph` with `turtle`, in one transaction, without moving the data
-    /// version on (for data computed from the data, such as the derived graph).
-    pub(crate) fn replace_graph_keep_version(&self, graph: &NamedNode, turtle: &str) -> Result<()> {
-        let quads = load::parse_all(
-            graph.as_str(),
-            turtle.as_bytes(),
-            RdfFormat::Turtle,
-            Some(graph),
-            None,
-        )?;
+    /// Replaces the content of `graph` with `turtle` without moving the data version on, for data
+    /// computed from the data (the derived graph): the old content is cleared in one transaction,
+    /// the new one streamed through the bulk loader and committed at once. Between the two the
+    /// graph is empty, which for computed data only means it is computed again.
+    pub(crate) fn replace_graph_bulk_keep_version(
+        &self,
+        graph: &NamedNode,
+        turtle: &str,
+    ) -> Result<()> {
         let mut transaction = self.store.start_transaction()?;
         transaction.clear_graph(graph)?;
-        transaction.extend(quads.iter());
         transaction.commit()?;
+        let origin = graph.as_str().to_owned();
+        let quads = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
+            .with_default_graph(oxigraph::model::GraphName::NamedNode(graph.clone()))
+            .for_slice(turtle.as_bytes())
+            .map(|q| q.map_err(|e| load::describe_parse_error(&origin, e.into())));
+        let mut loader = self.store.bulk_loader();
+        loader.load_ok_quads::<Error, Error>(quads)?;
+        loader.commit()?;
         Ok(())
     }
 
