@@ -24,6 +24,10 @@ const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
 const W3ORG: &str = "http://www.w3.org/ns/org#";
 const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
 const SDG_NS: &str = "http://metadata.un.org/sdg/";
+const GEO_HAS_GEOMETRY: &str = "http://www.opengis.net/ont/geosparql#hasGeometry";
+const GEO_GEOMETRY: &str = "http://www.opengis.net/ont/geosparql#Geometry";
+const GEO_AS_WKT: &str = "http://www.opengis.net/ont/geosparql#asWKT";
+const GEO_WKT_LITERAL: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
 
 /// A small seeded PRNG (SplitMix64): the same seed gives the same network on every machine.
 #[derive(Debug, Clone)]
@@ -352,6 +356,36 @@ pub fn write_city(
     out.iri(&city, RDF_TYPE, &format!("{CKG}City"));
     out.lang(&city, &format!("{SCHEMA}name"), &name, "en");
     out.lang(&city, &format!("{SCHEMA}name"), &name, lang);
+    if lang != "sv" {
+        out.lang(&city, &format!("{SCHEMA}name"), &name, "sv");
+    }
+    // The profile the city shapes ask for (a location, a population with its year and source),
+    // drawn from a stream of its own so the rest of the city is what it was before profiles.
+    let mut geo = Rng::new(city_seed(params.seed, index) ^ 0x6765_6f5f_7072_6f66);
+    let geometry = format!("{ID}geometry/{slug}");
+    out.iri(&city, GEO_HAS_GEOMETRY, &geometry);
+    out.iri(&geometry, RDF_TYPE, GEO_GEOMETRY);
+    let (lon, lat) = (
+        -10.0 + geo.below(40_000) as f64 / 1000.0,
+        36.0 + geo.below(34_000) as f64 / 1000.0,
+    );
+    out.lit(
+        &geometry,
+        GEO_AS_WKT,
+        Literal::new_typed_literal(
+            format!("POINT({lon:.3} {lat:.3})"),
+            NamedNode::new_unchecked(GEO_WKT_LITERAL),
+        ),
+    );
+    out.iri(&geometry, &format!("{PROV}wasDerivedFrom"), &sources[0]);
+    out.typed(
+        &city,
+        &format!("{CKG}population"),
+        &(50_000 + geo.below(1_950_000)).to_string(),
+        "integer",
+    );
+    out.typed(&city, &format!("{CKG}populationYear"), "2024", "gYear");
+    out.iri(&city, &format!("{CKG}populationSource"), &sources[0]);
     out.lang(
         &city,
         &format!("{RDFS}comment"),

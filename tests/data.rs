@@ -411,3 +411,44 @@ fn transfers_and_their_adapted_from_shortcuts_are_in_step() {
         );
     }
 }
+
+/// Issue 13's counts, as far as the sources give them: at least 30 cities and 150 practices, at
+/// least 30 transfers, and a stage and a cost or funding on at least half of the practices. Lessons
+/// are on 65 of 153 practices today: the research gives none for the rest, so this only keeps the
+/// share from falling (docs/data-conventions.md says where lessons come from).
+#[test]
+fn the_exchange_data_reaches_the_counts_of_issue_13() {
+    let triples = data_triples();
+    let practices = instances(&triples, &ckg("Practice"));
+    let cities = instances(&triples, &ckg("City"));
+    let transfers = instances(&triples, &ckg("Transfer"));
+    assert!(cities.len() >= 30, "{} cities", cities.len());
+    assert!(practices.len() >= 150, "{} practices", practices.len());
+    assert!(transfers.len() >= 30, "{} transfers", transfers.len());
+    let with = |properties: &[&str]| {
+        practices
+            .iter()
+            .filter(|p| {
+                properties
+                    .iter()
+                    .any(|q| !objects(&triples, p, &ckg(q)).is_empty())
+            })
+            .count()
+    };
+    let half = practices.len().div_ceil(2);
+    assert!(
+        with(&["stage"]) >= half,
+        "stage on {} practices",
+        with(&["stage"])
+    );
+    assert!(
+        with(&["cost", "funding"]) >= half,
+        "cost or funding on {} practices",
+        with(&["cost", "funding"])
+    );
+    assert!(
+        with(&["lesson"]) * 5 >= practices.len() * 2,
+        "lessons on {} practices",
+        with(&["lesson"])
+    );
+}
