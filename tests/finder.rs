@@ -11,42 +11,6 @@ use std::collections::BTreeSet;
 const PREFIXES: &str = "PREFIX ckg: <https://w3id.org/citykg/ontology#> PREFIX schema: <https://schema.org/> PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ";
 const NORDIC: [&str; 5] = ["Q35", "Q33", "Q189", "Q20", "Q34"];
 
-/// GET a page as a browser would; returns status and HTML with `&#x2f;` and `&amp;` read back.
-fn page(server: &TestServer, path: &str, accept_language: Option<&str>) -> (u16, String) {
-    let mut request = client()
-        .get(server.url(path))
-        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-    if let Some(lang) = accept_language {
-        request = request.header("Accept-Language", lang);
-    }
-    let response = request.send().expect("request");
-    let status = response.status().as_u16();
-    (
-        status,
-        response
-            .text()
-            .expect("html")
-            .replace("&#x2f;", "/")
-            .replace("&amp;", "&"),
-    )
-}
-
-fn links(html: &str) -> Vec<String> {
-    html.split("href=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .filter(|h| h.starts_with('/'))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn first_link(html: &str, containing: &str) -> String {
-    links(html)
-        .into_iter()
-        .find(|l| l.contains(containing))
-        .unwrap_or_else(|| panic!("no link containing {containing}"))
-}
-
 fn json(server: &TestServer, path: &str) -> serde_json::Value {
     let response = client().get(server.url(path)).send().expect("request");
     assert_eq!(response.status(), 200, "{path}");

@@ -204,3 +204,41 @@ impl TestApp {
         })
     }
 }
+
+/// GET a page as a browser would; returns status and HTML with `&#x2f;` and `&amp;` read back.
+pub fn page(server: &TestServer, path: &str, accept_language: Option<&str>) -> (u16, String) {
+    let mut request = client()
+        .get(server.url(path))
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+    if let Some(lang) = accept_language {
+        request = request.header("Accept-Language", lang);
+    }
+    let response = request.send().expect("request");
+    let status = response.status().as_u16();
+    (
+        status,
+        response
+            .text()
+            .expect("html")
+            .replace("&#x2f;", "/")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Local links (href="/…") of a page, in order.
+pub fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|h| h.starts_with('/'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The first local link of a page that contains `containing`.
+pub fn first_link(html: &str, containing: &str) -> String {
+    links(html)
+        .into_iter()
+        .find(|l| l.contains(containing))
+        .unwrap_or_else(|| panic!("no link containing {containing}"))
+}
