@@ -63,7 +63,7 @@ pub fn render(
         lang => page.lang.code(),
         switch_en => page.switch_en.clone(),
         switch_sv => page.switch_sv.clone(),
-        stylesheet => super::api::static_files::stylesheet_href(),
+        stylesheet => super::static_files::stylesheet_href(),
         ..ctx
     };
     let rendered = state

@@ -21,6 +21,7 @@ pub mod rdf;
 pub mod request;
 mod routes;
 pub mod security;
+pub mod static_files;
 
 pub use routes::router;
 

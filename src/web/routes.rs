@@ -2,7 +2,7 @@
 //! the HTML error layer; everything gets metrics, request logging, HTTP caching (`caching.rs`),
 //! the rate limit, CORS, the body limits and the security headers.
 
-use super::{SharedState, admission, api, metrics, pages, security};
+use super::{SharedState, admission, api, metrics, pages, security, static_files};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, header};
@@ -74,7 +74,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/.well-known/void", get(api::service::void))
         .route("/dump.nq", get(api::dump::nquads))
         .route("/dump.trig", get(api::dump::trig))
-        .route("/static/site.css", get(api::static_files::site_css));
+        .route("/static/site.css", get(static_files::site_css));
     Router::new()
         .merge(api)
         .merge(pages)

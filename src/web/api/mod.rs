@@ -7,4 +7,3 @@ pub mod dump;
 pub mod health;
 pub mod service;
 pub mod sparql;
-pub mod static_files;

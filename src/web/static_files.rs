@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 /// The stylesheet of every page.
-const SITE_CSS: &str = include_str!("../static/site.css");
+const SITE_CSS: &str = include_str!("static/site.css");
 
 /// The path pages link the stylesheet at, with the first 12 hex digits of its SHA-256.
 static STYLESHEET_HREF: LazyLock<String> = LazyLock::new(|| {
