@@ -27,6 +27,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Invalid(String),
+    /// The remote SPARQL engine failed, refused, or gave an answer that cannot be trusted.
+    #[error("the SPARQL engine: {0}")]
+    Engine(String),
 }
 
 impl Error {

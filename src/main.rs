@@ -28,6 +28,8 @@ enum Command {
         /// Directory of the on-disk store.
         #[arg(long, default_value = "citykg-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        engine: cli::engine::EngineArgs,
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:7878")]
         bind: SocketAddr,
@@ -120,6 +122,8 @@ enum Command {
         format: OutputArg,
         #[arg(long, default_value = "citykg-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        engine: cli::engine::EngineArgs,
         /// Seconds after which the query is cancelled.
         #[arg(long, default_value_t = 300)]
         timeout: u64,
@@ -134,6 +138,8 @@ enum Command {
         graph: Option<String>,
         #[arg(long, default_value = "citykg-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        engine: cli::engine::EngineArgs,
     },
     /// Write every quad of the store to stdout, as N-Quads (default) or TriG.
     Dump {
@@ -142,6 +148,8 @@ enum Command {
         trig: bool,
         #[arg(long, default_value = "citykg-data")]
         data_dir: PathBuf,
+        #[command(flatten)]
+        engine: cli::engine::EngineArgs,
     },
     /// Check a dataset file offline against the citykg SHACL shapes and print the report;
     /// exits with status 1 when the data does not conform.
@@ -236,6 +244,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
             data_dir,
+            engine,
             bind,
             base_iri,
             query_timeout,
@@ -251,6 +260,7 @@ fn main() -> anyhow::Result<()> {
             cache_mb,
         } => {
             let mut config = ServeConfig::new(data_dir);
+            config.remote = engine.remote_config(&config.data_dir)?;
             config.bind = bind;
             config.base_iri = base_iri;
             config.query_timeout = Duration::from_secs(query_timeout.max(1));
@@ -279,6 +289,7 @@ fn main() -> anyhow::Result<()> {
             file,
             format,
             data_dir,
+            engine,
             timeout,
         } => {
             let text = match (query, file) {
@@ -296,6 +307,7 @@ fn main() -> anyhow::Result<()> {
             let stdout = std::io::stdout();
             cli::query(
                 &data_dir,
+                &engine,
                 &text,
                 output,
                 Duration::from_secs(timeout),
@@ -306,12 +318,22 @@ fn main() -> anyhow::Result<()> {
             files,
             graph,
             data_dir,
+            engine,
         } => {
-            cli::load(&data_dir, &files, graph.as_deref())?;
+            cli::load(&data_dir, &engine, &files, graph.as_deref())?;
         }
-        Command::Dump { trig, data_dir } => {
+        Command::Dump {
+            trig,
+            data_dir,
+            engine,
+        } => {
             let stdout = std::io::stdout();
-            cli::dump(&data_dir, trig, std::io::BufWriter::new(stdout.lock()))?;
+            cli::dump(
+                &data_dir,
+                &engine,
+                trig,
+                std::io::BufWriter::new(stdout.lock()),
+            )?;
         }
         Command::Validate {
             file,

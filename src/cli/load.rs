@@ -1,7 +1,6 @@
 //! `citykg load`: bulk-loads RDF files into the store with a progress bar and a triples/s summary.
 
 use crate::error::{Error, Result};
-use crate::store::Backend;
 use crate::store::load::bulk_load_file;
 use indicatif::{ProgressBar, ProgressStyle};
 use oxigraph::model::NamedNode;
@@ -10,7 +9,12 @@ use std::time::Instant;
 
 /// Loads each file (Turtle, TriG, N-Triples, N-Quads, RDF/XML, JSON-LD) into the store in `data_dir`;
 /// triples go to `graph` when given. A file that fails to parse is not loaded at all and stops the run.
-pub fn load(data_dir: &Path, files: &[PathBuf], graph: Option<&str>) -> Result<u64> {
+pub fn load(
+    data_dir: &Path,
+    engine: &super::engine::EngineArgs,
+    files: &[PathBuf],
+    graph: Option<&str>,
+) -> Result<u64> {
     let graph = match graph {
         Some(g) => Some(
             NamedNode::new(g)
@@ -18,7 +22,7 @@ pub fn load(data_dir: &Path, files: &[PathBuf], graph: Option<&str>) -> Result<u
         ),
         None => None,
     };
-    let backend = Backend::open(data_dir)?;
+    let backend = engine.open(data_dir)?;
     let mut total = 0;
     let started = Instant::now();
     for file in files {

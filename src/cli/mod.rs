@@ -2,6 +2,7 @@
 //! `contribute`, `token`, `export-csv` and `generate`. `main.rs` parses the arguments and calls these.
 
 mod contribute;
+pub mod engine;
 mod generate;
 mod load;
 mod query;
@@ -19,8 +20,13 @@ use oxigraph::io::RdfFormat;
 use std::path::Path;
 
 /// `citykg dump`: every quad as N-Quads or TriG on `writer`.
-pub fn dump(data_dir: &Path, trig: bool, writer: impl std::io::Write) -> Result<()> {
-    let backend = Backend::open(data_dir)?;
+pub fn dump(
+    data_dir: &Path,
+    engine: &engine::EngineArgs,
+    trig: bool,
+    writer: impl std::io::Write,
+) -> Result<()> {
+    let backend = engine.open(data_dir)?;
     let format = if trig {
         RdfFormat::TriG
     } else {

@@ -4,7 +4,6 @@ use crate::error::{Error, Result};
 use crate::sparql::exec::{QueryRequest, evaluation_error, write_results};
 use crate::sparql::federation::Federation;
 use crate::sparql::formats::{OutputFormat, ResultKind};
-use crate::store::Backend;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::Term;
 use oxigraph::sparql::results::QueryResultsFormat;
@@ -33,12 +32,13 @@ fn short(term: &Term) -> String {
 /// The query is cancelled after `timeout`.
 pub fn query(
     data_dir: &Path,
+    engine: &super::engine::EngineArgs,
     text: &str,
     output: QueryOutput,
     timeout: Duration,
     mut out: impl Write,
 ) -> Result<()> {
-    let backend = Backend::open(data_dir)?;
+    let backend = engine.open(data_dir)?;
     let request = QueryRequest::parse(text, None)?;
     let token = CancellationToken::new();
     let timer_token = token.clone();

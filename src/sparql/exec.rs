@@ -97,6 +97,10 @@ impl QueryRequest {
         federation: &Federation,
         token: CancellationToken,
     ) -> Result<QueryResults<'static>> {
+        if let Some(remote) = backend.remote() {
+            federation.check_services(&self.query)?;
+            return remote.evaluate(&self.query, &self.default_graphs, &self.named_graphs, token);
+        }
         let evaluator = federation.configure(SparqlEvaluator::new().with_cancellation_token(token));
         let mut prepared = evaluator.for_query(self.query.clone());
         let dataset = prepared.dataset_mut();
@@ -115,10 +119,10 @@ impl QueryRequest {
         } else if dataset.is_default_dataset() {
             dataset.set_default_graph_as_union();
         }
-        prepared
-            .on_store(backend.store())
-            .execute()
-            .map_err(evaluation_error)
+        let Some(store) = backend.embedded() else {
+            return Err(Error::Invalid("no store to evaluate on".into()));
+        };
+        prepared.on_store(store).execute().map_err(evaluation_error)
     }
 }
 
@@ -203,14 +207,20 @@ pub fn apply_update(
     text: &str,
     token: CancellationToken,
 ) -> Result<()> {
-    let prepared = federation
-        .configure(SparqlEvaluator::new().with_cancellation_token(token))
-        .parse_update(text)
-        .map_err(|e| Error::Syntax(format!("invalid SPARQL update: {e}")))?;
-    prepared
-        .on_store(backend.store())
-        .execute()
-        .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))?;
+    if let Some(remote) = backend.remote() {
+        let update = spargebra::SparqlParser::new()
+            .parse_update(text)
+            .map_err(|e| Error::Syntax(format!("invalid SPARQL update: {e}")))?;
+        remote.update(&update.to_string())?;
+    } else if let Some(store) = backend.embedded() {
+        federation
+            .configure(SparqlEvaluator::new().with_cancellation_token(token))
+            .parse_update(text)
+            .map_err(|e| Error::Syntax(format!("invalid SPARQL update: {e}")))?
+            .on_store(store)
+            .execute()
+            .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))?;
+    }
     backend.bump_data_version()?;
     crate::store::derived::ensure_fresh(backend)?;
     Ok(())

@@ -133,3 +133,144 @@ impl ServiceHandler for RemoteEndpoint {
         ))
     }
 }
+
+impl Federation {
+    /// For a query another engine evaluates: refuses a SERVICE to an endpoint not allowed, as
+    /// the embedded evaluator does (the engine would otherwise call it for anyone).
+    pub fn check_services(&self, query: &spargebra::Query) -> crate::error::Result<()> {
+        let pattern = match query {
+            spargebra::Query::Select { pattern, .. }
+            | spargebra::Query::Ask { pattern, .. }
+            | spargebra::Query::Construct { pattern, .. }
+            | spargebra::Query::Describe { pattern, .. } => pattern,
+        };
+        let mut names = Vec::new();
+        services_in(pattern, &mut names);
+        for name in names {
+            let allowed = matches!(&name, Some(iri) if self.allowed.iter().any(|a| a == iri));
+            if !allowed {
+                let shown = name.map_or_else(|| "with a variable".to_owned(), |n| n.to_string());
+                return Err(crate::error::Error::Invalid(format!(
+                    "SERVICE {shown} is not allowed: this endpoint only federates with the endpoints it was started with (--federate-allow)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Collects the endpoint of every SERVICE in `pattern` (None for a variable endpoint).
+fn services_in(pattern: &GraphPattern, names: &mut Vec<Option<NamedNode>>) {
+    use spargebra::term::NamedNodePattern;
+    match pattern {
+        GraphPattern::Service { name, inner, .. } => {
+            names.push(match name {
+                NamedNodePattern::NamedNode(n) => Some(n.clone()),
+                NamedNodePattern::Variable(_) => None,
+            });
+            services_in(inner, names);
+        }
+        GraphPattern::Join { left, right }
+        | GraphPattern::Union { left, right }
+        | GraphPattern::Minus { left, right } => {
+            services_in(left, names);
+            services_in(right, names);
+        }
+        GraphPattern::LeftJoin {
+            left,
+            right,
+            expression,
+        } => {
+            services_in(left, names);
+            services_in(right, names);
+            if let Some(e) = expression {
+                services_in_expression(e, names);
+            }
+        }
+        GraphPattern::Filter { expr, inner }
+        | GraphPattern::Extend {
+            inner,
+            expression: expr,
+            ..
+        } => {
+            services_in_expression(expr, names);
+            services_in(inner, names);
+        }
+        GraphPattern::OrderBy { inner, expression } => {
+            for e in expression {
+                let (spargebra::algebra::OrderExpression::Asc(e)
+                | spargebra::algebra::OrderExpression::Desc(e)) = e;
+                services_in_expression(e, names);
+            }
+            services_in(inner, names);
+        }
+        GraphPattern::Group {
+            inner, aggregates, ..
+        } => {
+            for (_, aggregate) in aggregates {
+                if let spargebra::algebra::AggregateExpression::FunctionCall { expr, .. } =
+                    aggregate
+                {
+                    services_in_expression(expr, names);
+                }
+            }
+            services_in(inner, names);
+        }
+        GraphPattern::Graph { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. } => services_in(inner, names),
+        GraphPattern::Bgp { .. } | GraphPattern::Path { .. } | GraphPattern::Values { .. } => {}
+        #[allow(unreachable_patterns)]
+        other => {
+            // A form this walk does not know (LATERAL): refuse if it holds any SERVICE at all.
+            if other.to_string().contains("(service") {
+                names.push(None);
+            }
+        }
+    }
+}
+
+fn services_in_expression(
+    expression: &spargebra::algebra::Expression,
+    names: &mut Vec<Option<NamedNode>>,
+) {
+    use spargebra::algebra::Expression as E;
+    match expression {
+        E::Exists(pattern) => services_in(pattern, names),
+        E::Or(a, b)
+        | E::And(a, b)
+        | E::Equal(a, b)
+        | E::SameTerm(a, b)
+        | E::Greater(a, b)
+        | E::GreaterOrEqual(a, b)
+        | E::Less(a, b)
+        | E::LessOrEqual(a, b)
+        | E::Add(a, b)
+        | E::Subtract(a, b)
+        | E::Multiply(a, b)
+        | E::Divide(a, b) => {
+            services_in_expression(a, names);
+            services_in_expression(b, names);
+        }
+        E::UnaryPlus(a) | E::UnaryMinus(a) | E::Not(a) => services_in_expression(a, names),
+        E::If(a, b, c) => {
+            for e in [a, b, c] {
+                services_in_expression(e, names);
+            }
+        }
+        E::In(a, list) => {
+            services_in_expression(a, names);
+            for e in list {
+                services_in_expression(e, names);
+            }
+        }
+        E::Coalesce(list) | E::FunctionCall(_, list) => {
+            for e in list {
+                services_in_expression(e, names);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,11 +1,11 @@
 //! The bundled data: `ontology/*.ttl` and `data/*.ttl`, each file loaded into its own named graph,
 //! reloaded in one transaction when the bundle's content hash differs from the one recorded in the store.
 
-use super::{Backend, graph_iri, load::parse_all, set_data_version};
+use super::{Backend, Change, graph_iri, load::parse_all};
 use crate::error::{Error, Result};
 use crate::vocab;
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, QuadRef, Term};
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -98,21 +98,17 @@ impl Bundle {
     /// bundle's graphs (including graphs of files that were removed) and records the new hash.
     pub fn ensure_loaded(&self, backend: &Backend) -> Result<LoadOutcome> {
         let hash = self.content_hash()?;
-        let record = NamedNodeRef::new_unchecked(vocab::BUNDLE_RECORD);
-        let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
-        let hash_predicate = NamedNodeRef::new_unchecked(vocab::ckg::CONTENT_HASH);
-        let graph_predicate = NamedNodeRef::new_unchecked(vocab::ckg::GRAPH);
-        let store = backend.store();
-        let recorded = store
-            .quads_for_pattern(
-                Some(record.into()),
-                Some(hash_predicate),
-                None,
-                Some(meta.into()),
-            )
-            .filter_map(|q| q.ok())
-            .find_map(|q| match q.object {
-                Term::Literal(l) => Some(l.value().to_owned()),
+        let record = NamedNode::new_unchecked(vocab::BUNDLE_RECORD);
+        let meta = Change::meta();
+        let hash_predicate = NamedNode::new_unchecked(vocab::ckg::CONTENT_HASH);
+        let graph_predicate = NamedNode::new_unchecked(vocab::ckg::GRAPH);
+        let recorded = backend
+            .select(&format!(
+                "SELECT ?h WHERE {{ GRAPH {meta} {{ {record} {hash_predicate} ?h }} }}"
+            ))?
+            .into_iter()
+            .find_map(|row| match row.into_iter().next().flatten() {
+                Some(Term::Literal(l)) => Some(l.value().to_owned()),
                 _ => None,
             });
         if recorded.as_deref() == Some(hash.as_str()) {
@@ -134,42 +130,37 @@ impl Bundle {
             parsed.push((file, quads));
         }
 
-        let previous_graphs: Vec<NamedNode> = store
-            .quads_for_pattern(
-                Some(record.into()),
-                Some(graph_predicate),
-                None,
-                Some(meta.into()),
-            )
-            .filter_map(|q| q.ok())
-            .filter_map(|q| match q.object {
-                Term::NamedNode(n) => Some(n),
-                _ => None,
-            })
-            .collect();
-
+        let named = |rows: Vec<Vec<Option<Term>>>| -> Vec<NamedNode> {
+            rows.into_iter()
+                .filter_map(|row| match row.into_iter().next().flatten() {
+                    Some(Term::NamedNode(n)) => Some(n),
+                    _ => None,
+                })
+                .collect()
+        };
+        let previous_graphs = named(backend.select(&format!(
+            "SELECT ?g WHERE {{ GRAPH {meta} {{ {record} {graph_predicate} ?g }} }}"
+        ))?);
         // A city's graph that has received a contribution belongs to its contributors from then
         // on: the bundle only seeds graphs nobody has contributed to.
-        let contributed: std::collections::HashSet<NamedNode> = store
-            .quads_for_pattern(None, Some(graph_predicate), None, Some(meta.into()))
-            .filter_map(|q| q.ok())
-            .filter(|q| q.subject.as_ref() != record.into())
-            .filter_map(|q| match q.object {
-                Term::NamedNode(n) => Some(n),
-                _ => None,
-            })
-            .collect();
+        let contributed: std::collections::HashSet<NamedNode> = named(backend.select(&format!(
+            "SELECT DISTINCT ?g WHERE {{ GRAPH {meta} {{ ?x {graph_predicate} ?g FILTER(?x != {record}) }} }}"
+        ))?)
+        .into_iter()
+        .collect();
 
-        let mut transaction = store.start_transaction()?;
+        let mut clear: Vec<NamedNode> = Vec::new();
         for graph in previous_graphs
             .iter()
             .chain(self.files.iter().map(|f| &f.graph))
             .filter(|g| !contributed.contains(*g))
         {
-            transaction.clear_graph(graph)?;
+            if !clear.contains(graph) {
+                clear.push(graph.clone());
+            }
         }
-        let mut total = 0;
-        for (file, quads) in &parsed {
+        let mut insert = Vec::new();
+        for (file, quads) in parsed {
             if contributed.contains(&file.graph) {
                 tracing::info!(
                     "{} not loaded: {} has received contributions",
@@ -178,33 +169,32 @@ impl Bundle {
                 );
                 continue;
             }
-            total += quads.len();
-            transaction.extend(quads.iter());
+            insert.extend(quads);
         }
-        let old_record: Vec<_> = transaction
-            .quads_for_pattern(Some(record.into()), None, None, Some(meta.into()))
-            .collect::<std::result::Result<_, _>>()?;
-        for quad in &old_record {
-            if quad.predicate.as_ref() != NamedNodeRef::new_unchecked(vocab::DATA_VERSION) {
-                transaction.remove(quad);
-            }
-        }
-        transaction.insert(QuadRef::new(
-            record,
-            hash_predicate,
-            &Literal::new_simple_literal(&hash),
-            GraphNameRef::NamedNode(meta),
+        let total = insert.len();
+        insert.push(Quad::new(
+            record.clone(),
+            hash_predicate.clone(),
+            Literal::new_simple_literal(&hash),
+            GraphName::NamedNode(meta.clone()),
         ));
         for file in &self.files {
-            transaction.insert(QuadRef::new(
-                record,
-                graph_predicate,
-                &file.graph,
-                GraphNameRef::NamedNode(meta),
+            insert.push(Quad::new(
+                record.clone(),
+                graph_predicate.clone(),
+                file.graph.clone(),
+                GraphName::NamedNode(meta.clone()),
             ));
         }
-        set_data_version(&mut transaction, &hash[..16])?;
-        transaction.commit()?;
+        backend.apply(&Change {
+            clear,
+            drop_meta: vec![
+                (record.clone(), hash_predicate),
+                (record.clone(), graph_predicate),
+            ],
+            insert,
+            version: Some(hash[..16].to_owned()),
+        })?;
         Ok(LoadOutcome::Loaded { hash, quads: total })
     }
 }

@@ -102,13 +102,22 @@ pub fn bulk_load_file(
     let format = format_for_path(path)?;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
     let origin = path.display().to_string();
+    let Some(store) = backend.embedded() else {
+        // A remote engine: the whole file is parsed first, so a syntax error sends nothing.
+        let quads = parse_all(&origin, std::io::BufReader::new(file), format, graph, None)?;
+        let count = quads.len() as u64;
+        backend.insert_bulk(quads)?;
+        progress(count);
+        backend.bump_data_version()?;
+        return Ok(count);
+    };
     let mut parser = RdfParser::from_format(format);
     if let Some(graph) = graph {
         parser = parser.with_default_graph(GraphName::NamedNode(graph.clone()));
     }
     let loaded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let seen = loaded.clone();
-    let mut loader = backend.store().bulk_loader().on_progress(move |n| {
+    let mut loader = store.bulk_loader().on_progress(move |n| {
         seen.store(n, std::sync::atomic::Ordering::Relaxed);
         progress(n)
     });

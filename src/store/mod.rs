@@ -1,23 +1,33 @@
 //! The Backend seam: every page, API answer and CLI verb reaches the data through this type.
-//! Today it wraps the embedded on-disk Oxigraph store; a remote SPARQL endpoint can sit behind it later.
+//! It is either the embedded on-disk Oxigraph store or a remote SPARQL 1.1 engine (`remote`).
 
 pub mod bundle;
+pub mod change;
 pub mod derived;
+mod embedded;
 pub mod load;
+pub mod remote;
 
 use crate::error::{Error, Result};
 use crate::vocab;
+pub use change::Change;
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Term};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::store::Store;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
-/// The store behind citykg. Cheap to clone: clones share the same database.
+/// The store behind citykg. Cheap to clone: clones share the same database or engine.
 #[derive(Clone)]
 pub struct Backend {
-    store: Store,
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    Embedded(Store),
+    Remote(Arc<remote::Remote>),
 }
 
 impl Backend {
@@ -36,31 +46,67 @@ impl Backend {
             path: dir.to_path_buf(),
             source,
         })?;
-        Ok(Self { store })
+        Ok(Self {
+            kind: Kind::Embedded(store),
+        })
     }
 
     /// An in-memory backend, for tests and offline validation.
     pub fn in_memory() -> Result<Self> {
         Ok(Self {
-            store: Store::new()?,
+            kind: Kind::Embedded(Store::new()?),
         })
     }
 
-    /// The underlying store, for the query executor and the loaders in this crate only.
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
+    /// A remote SPARQL 1.1 engine; checks that it answers, and finishes or rolls back any write
+    /// a crashed citykg left half done.
+    pub fn connect(config: remote::RemoteConfig) -> Result<Self> {
+        let remote = remote::Remote::connect(config)?;
+        Ok(Self {
+            kind: Kind::Remote(Arc::new(remote)),
+        })
     }
 
-    /// Number of quads in the store.
+    /// The embedded store, for the query executor and the loaders in this crate only.
+    pub(crate) fn embedded(&self) -> Option<&Store> {
+        match &self.kind {
+            Kind::Embedded(store) => Some(store),
+            Kind::Remote(_) => None,
+        }
+    }
+
+    /// The remote engine, when the data lives in one.
+    pub(crate) fn remote(&self) -> Option<&remote::Remote> {
+        match &self.kind {
+            Kind::Embedded(_) => None,
+            Kind::Remote(remote) => Some(remote),
+        }
+    }
+
+    /// A short name of the backend, for logs and `/healthz`: `embedded` or the engine's URL.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Embedded(_) => "embedded".into(),
+            Kind::Remote(remote) => remote.describe(),
+        }
+    }
+
+    /// Number of quads in citykg's graphs.
     pub fn quad_count(&self) -> Result<usize> {
-        Ok(self.store.len()?)
+        match &self.kind {
+            Kind::Embedded(store) => Ok(store.len()?),
+            Kind::Remote(remote) => remote.quad_count(),
+        }
     }
 
     /// Runs a SPARQL query over the union of all named graphs and collects a SELECT result
     /// into rows of optional terms. For small internal queries; the endpoint streams instead.
     pub fn select(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
         let started = std::time::Instant::now();
-        let rows = self.select_rows(query);
+        let rows = match &self.kind {
+            Kind::Embedded(store) => embedded::select_rows(store, query),
+            Kind::Remote(remote) => remote.select(query),
+        };
         // RUST_LOG=citykg::store=debug shows every page query with its time (bench/README.md).
         tracing::debug!(elapsed = ?started.elapsed(), query, "select");
         rows
@@ -80,66 +126,46 @@ impl Backend {
             .collect())
     }
 
-    fn select_rows(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
-        let mut prepared = SparqlEvaluator::new()
-            .without_default_http_service_handler()
-            .parse_query(query)
-            .map_err(|e| Error::Syntax(e.to_string()))?;
-        prepared.dataset_mut().set_default_graph_as_union();
-        match prepared
-            .on_store(&self.store)
-            .execute()
-            .map_err(|e| Error::Evaluation(e.to_string()))?
-        {
-            QueryResults::Solutions(solutions) => {
-                let width = solutions.variables().len();
-                let mut rows = Vec::new();
-                for solution in solutions {
-                    let solution = solution.map_err(|e| Error::Evaluation(e.to_string()))?;
-                    rows.push((0..width).map(|i| solution.get(i).cloned()).collect());
-                }
-                Ok(rows)
-            }
-            _ => Err(Error::Invalid("expected a SELECT query".into())),
+    /// The data version: changes whenever the data changes (bundle reload, update, contribution).
+    /// On a remote engine it is read again at most once per poll interval, so a change made
+    /// through another node shows within that interval.
+    pub fn data_version(&self) -> Result<String> {
+        match &self.kind {
+            Kind::Embedded(store) => embedded::data_version(store),
+            Kind::Remote(remote) => remote.data_version(),
         }
     }
 
-    /// The data version: changes whenever the data changes (bundle reload, update, contribution).
-    pub fn data_version(&self) -> Result<String> {
-        let record = NamedNodeRef::new_unchecked(vocab::BUNDLE_RECORD);
-        let predicate = NamedNodeRef::new_unchecked(vocab::DATA_VERSION);
-        let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
-        for quad in self.store.quads_for_pattern(
-            Some(record.into()),
-            Some(predicate),
-            None,
-            Some(meta.into()),
-        ) {
-            if let Term::Literal(l) = quad?.object {
-                return Ok(l.value().to_owned());
-            }
+    /// Applies `change` all or nothing (see [`Change`]).
+    pub(crate) fn apply(&self, change: &Change) -> Result<()> {
+        match &self.kind {
+            Kind::Embedded(store) => embedded::apply(store, change),
+            Kind::Remote(remote) => remote.apply(change),
         }
-        Ok(String::from("empty"))
     }
 
     /// Sets a new data version; called after every change of the data.
     pub fn bump_data_version(&self) -> Result<String> {
         let version = new_version();
-        let mut transaction = self.store.start_transaction()?;
-        set_data_version(&mut transaction, &version)?;
-        transaction.commit()?;
+        self.apply(&Change {
+            version: Some(version.clone()),
+            ..Change::default()
+        })?;
         Ok(version)
     }
 
     /// Every triple of one named graph.
     pub fn graph_triples(&self, graph: &NamedNode) -> Result<Vec<oxigraph::model::Triple>> {
-        self.store
-            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
-            .map(|q| q.map(oxigraph::model::Triple::from).map_err(Error::from))
-            .collect()
+        match &self.kind {
+            Kind::Embedded(store) => store
+                .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+                .map(|q| q.map(oxigraph::model::Triple::from).map_err(Error::from))
+                .collect(),
+            Kind::Remote(remote) => remote.graph_triples(graph),
+        }
     }
 
-    /// In one transaction: replaces the content of `graph` with `triples`, adds `record` to the
+    /// All at once: replaces the content of `graph` with `triples`, adds `record` to the
     /// `meta` graph and moves the data version on. Either all of it happens or none of it.
     pub fn replace_graph(
         &self,
@@ -148,33 +174,38 @@ impl Backend {
         record: &[oxigraph::model::Triple],
     ) -> Result<String> {
         let version = new_version();
-        let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
-        let mut transaction = self.store.start_transaction()?;
-        transaction.clear_graph(graph)?;
-        for triple in triples {
-            transaction.insert(triple.as_ref().in_graph(graph.as_ref()));
-        }
-        for triple in record {
-            transaction.insert(triple.as_ref().in_graph(meta));
-        }
-        set_data_version(&mut transaction, &version)?;
-        transaction.commit()?;
+        let meta = Change::meta();
+        let insert = triples
+            .iter()
+            .map(|t| t.clone().in_graph(graph.clone()))
+            .chain(record.iter().map(|t| t.clone().in_graph(meta.clone())))
+            .collect();
+        self.apply(&Change {
+            clear: vec![graph.clone()],
+            drop_meta: Vec::new(),
+            insert,
+            version: Some(version.clone()),
+        })?;
         Ok(version)
     }
 
-    /// Writes every quad as N-Quads or TriG.
+    /// Writes every quad of citykg's graphs as N-Quads or TriG.
     pub fn dump(&self, format: RdfFormat, writer: impl Write) -> Result<()> {
-        self.store
-            .dump_to_writer(format, writer)
-            .map_err(|e| Error::Evaluation(e.to_string()))?;
-        Ok(())
+        match &self.kind {
+            Kind::Embedded(store) => store
+                .dump_to_writer(format, writer)
+                .map(|_| ())
+                .map_err(|e| Error::Evaluation(e.to_string())),
+            Kind::Remote(remote) => remote.dump(format, writer),
+        }
     }
 
-    /// Names of the named graphs with their triple counts, sorted by name.
+    /// Names of citykg's named graphs with their triple counts, sorted by name.
     pub fn graph_sizes(&self) -> Result<Vec<(String, u64)>> {
-        let rows = self.select(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
-        )?;
+        let rows = self.select(&format!(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{}\")) }} GROUP BY ?g ORDER BY ?g",
+            vocab::GRAPH_NS
+        ))?;
         Ok(rows
             .into_iter()
             .filter_map(|row| match (row.first(), row.get(1)) {
@@ -192,73 +223,52 @@ impl Backend {
         self.update_keep_version(update)
     }
 
-    /// Applies a SPARQL update (all its operations in one transaction) without moving the data
-    /// version on: for data computed from the data, such as the derived graph.
+    /// Applies a SPARQL update (on the embedded store all its operations in one transaction)
+    /// without moving the data version on: for data computed from the data, such as the
+    /// derived graph.
     pub(crate) fn update_keep_version(&self, update: &str) -> Result<()> {
-        SparqlEvaluator::new()
-            .without_default_http_service_handler()
-            .parse_update(update)
-            .map_err(|e| Error::Syntax(format!("invalid SPARQL update: {e}")))?
-            .on_store(&self.store)
-            .execute()
-            .map_err(|e| Error::Evaluation(format!("the update failed: {e}")))
+        match &self.kind {
+            Kind::Embedded(store) => embedded::update(store, update),
+            Kind::Remote(remote) => remote.update(update),
+        }
     }
 
     /// Replaces the content of `graph` with `turtle` without moving the data version on, for data
-    /// computed from the data (the derived graph): the old content is cleared in one transaction,
-    /// the new one streamed through the bulk loader and committed at once. Between the two the
-    /// graph is empty, which for computed data only means it is computed again.
+    /// computed from the data (the derived graph): the old content is cleared, the new one
+    /// loaded. Between the two the graph is empty, which for computed data only means it is
+    /// computed again.
     pub(crate) fn replace_graph_bulk_keep_version(
         &self,
         graph: &NamedNode,
         turtle: &str,
     ) -> Result<()> {
-        let mut transaction = self.store.start_transaction()?;
-        transaction.clear_graph(graph)?;
-        transaction.commit()?;
-        let origin = graph.as_str().to_owned();
-        let quads = oxigraph::io::RdfParser::from_format(RdfFormat::Turtle)
-            .with_default_graph(oxigraph::model::GraphName::NamedNode(graph.clone()))
-            .for_slice(turtle.as_bytes())
-            .map(|q| q.map_err(|e| load::describe_parse_error(&origin, e.into())));
-        let mut loader = self.store.bulk_loader();
-        loader.load_ok_quads::<Error, Error>(quads)?;
-        loader.commit()?;
-        Ok(())
+        match &self.kind {
+            Kind::Embedded(store) => embedded::replace_graph_bulk(store, graph, turtle),
+            Kind::Remote(remote) => remote.replace_graph_bulk(graph, turtle),
+        }
+    }
+
+    /// Adds quads in bulk (a load, not a commit: on a remote engine that commits each request on
+    /// its own, a failure part way leaves the part sent; `citykg load` says so).
+    pub(crate) fn insert_bulk(&self, quads: Vec<Quad>) -> Result<()> {
+        match &self.kind {
+            Kind::Embedded(store) => {
+                let mut loader = store.bulk_loader();
+                loader.load_quads(quads)?;
+                loader.commit()?;
+                Ok(())
+            }
+            Kind::Remote(remote) => remote.insert_bulk(quads),
+        }
     }
 
     /// Flushes and checks the store; used before backups and at shutdown.
     pub fn flush(&self) -> Result<()> {
-        Ok(self.store.flush()?)
+        match &self.kind {
+            Kind::Embedded(store) => Ok(store.flush()?),
+            Kind::Remote(_) => Ok(()),
+        }
     }
-}
-
-/// Replaces the data version inside an open transaction.
-pub(crate) fn set_data_version(
-    transaction: &mut oxigraph::store::Transaction<'_>,
-    version: &str,
-) -> Result<()> {
-    let record = NamedNodeRef::new_unchecked(vocab::BUNDLE_RECORD);
-    let predicate = NamedNodeRef::new_unchecked(vocab::DATA_VERSION);
-    let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
-    let old: Vec<Quad> = transaction
-        .quads_for_pattern(
-            Some(record.into()),
-            Some(predicate),
-            None,
-            Some(meta.into()),
-        )
-        .collect::<std::result::Result<_, _>>()?;
-    for quad in &old {
-        transaction.remove(quad);
-    }
-    transaction.insert(oxigraph::model::QuadRef::new(
-        record,
-        predicate,
-        &Literal::new_simple_literal(version),
-        GraphNameRef::NamedNode(meta),
-    ));
-    Ok(())
 }
 
 /// The process that holds a write lock on RocksDB's `LOCK` file, if another one does.
@@ -302,9 +312,15 @@ pub fn graph_iri(name: &str) -> Result<NamedNode> {
 impl Backend {
     /// Writes a consistent copy of the store to a new directory.
     pub fn backup(&self, target: &Path) -> Result<()> {
-        self.store
-            .backup(target)
-            .map_err(|e| Error::Invalid(format!("{}: backup failed: {e}", target.display())))
+        match &self.kind {
+            Kind::Embedded(store) => store
+                .backup(target)
+                .map_err(|e| Error::Invalid(format!("{}: backup failed: {e}", target.display()))),
+            Kind::Remote(remote) => Err(Error::Invalid(format!(
+                "the data lives in {}: back it up with the engine's own tools (citykg backup copies an embedded store)",
+                remote.describe()
+            ))),
+        }
     }
 }
 

@@ -133,6 +133,7 @@ impl From<Error> for WebError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The query was cancelled: it did not finish within the time limit of this endpoint.",
             ),
+            engine @ Error::Engine(_) => Self::new(StatusCode::BAD_GATEWAY, engine.to_string()),
             other => Self::internal(other.to_string()),
         }
     }

@@ -64,6 +64,8 @@ pub struct ServeConfig {
     pub queue_depth: Option<usize>,
     /// Requests a minute per client address (`--rate-limit`); None: no limit.
     pub rate_limit: Option<u32>,
+    /// A remote SPARQL engine holding the data (`--sparql-endpoint`); None: the embedded store.
+    pub remote: Option<crate::store::remote::RemoteConfig>,
 }
 
 impl ServeConfig {
@@ -87,6 +89,7 @@ impl ServeConfig {
             page_size: paging::PAGE_SIZE,
             queue_depth: None,
             rate_limit: None,
+            remote: None,
         }
     }
 }
@@ -165,7 +168,15 @@ fn public_origin(url: &str) -> Result<String> {
 
 /// Opens the store, loads the bundle when needed and builds the shared state.
 pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
-    let backend = Backend::open(&config.data_dir)?;
+    let backend = match &config.remote {
+        Some(remote) => {
+            let mut remote = remote.clone();
+            // A request to the engine may take as long as a query may, and a little more.
+            remote.timeout = config.query_timeout + Duration::from_secs(5);
+            Backend::connect(remote)?
+        }
+        None => Backend::open(&config.data_dir)?,
+    };
     let bundle = Bundle::discover(&config.bundle_dir)?;
     let outcome = bundle.ensure_loaded(&backend)?;
     crate::store::derived::ensure_fresh(&backend)?;

@@ -1,6 +1,8 @@
 //! Test harness: starts the real citykg server on an ephemeral port, over a real on-disk store.
 #![allow(dead_code)]
 
+pub mod engine;
+
 use citykg::web::{ServeConfig, prepare, router};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,8 @@ pub struct TestServer {
     pub base: String,
     pub addr: SocketAddr,
     pub data_dir: tempfile::TempDir,
+    /// The remote engine the server runs over (`CITYKG_TEST_ENGINE`), stopped after it.
+    pub engine: Option<engine::Engine>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -46,6 +50,10 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
     let mut config = ServeConfig::new(data_dir.path().join("store"));
     config.bundle_dir = repo_root();
     config.bind = "127.0.0.1:0".parse().expect("addr");
+    let engine = engine::from_env();
+    if let Some(engine) = &engine {
+        config.remote = Some(engine.remote_config(&config.data_dir));
+    }
     adjust(&mut config);
     let (state, _) = prepare(&config).expect("server state");
     let std_listener = std::net::TcpListener::bind(config.bind).expect("bind");
@@ -77,6 +85,7 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
         base: format!("http://{addr}"),
         addr,
         data_dir,
+        engine,
         shutdown: Some(tx),
         thread: Some(thread),
     }
@@ -158,6 +167,7 @@ pub fn process_cpu_seconds() -> f64 {
 pub struct TestApp {
     router: axum::Router,
     pub data_dir: tempfile::TempDir,
+    pub engine: Option<engine::Engine>,
 }
 
 impl TestApp {
@@ -165,10 +175,15 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = ServeConfig::new(data_dir.path().join("store"));
         config.bundle_dir = repo_root();
+        let engine = engine::from_env();
+        if let Some(engine) = &engine {
+            config.remote = Some(engine.remote_config(&config.data_dir));
+        }
         let (state, _) = prepare(&config).expect("server state");
         Self {
             router: router(state),
             data_dir,
+            engine,
         }
     }
 

@@ -1,0 +1,179 @@
+//! Reading an engine's answers: SPARQL results (JSON) and N-Triples/Turtle into Oxigraph's result
+//! types, streamed; a status, header or broken body that signals a timeout, a row cap or an error
+//! becomes an error, so a truncated answer is never passed on as a whole one.
+
+use crate::error::{Error, Result};
+use oxhttp::model::header::CONTENT_TYPE;
+use oxhttp::model::{Body, Response};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{Term, Triple};
+use oxigraph::sparql::results::{
+    QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
+};
+use oxigraph::sparql::{
+    CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, QueryTripleIter,
+};
+use std::io::Read;
+use std::sync::Arc;
+
+/// Virtuoso's answer to ASK in SPARQL JSON is a one-row table with this variable.
+const VIRTUOSO_ASK: &str = "__ASK_RETVAL";
+
+/// The most of an error body kept for the message.
+const ERROR_TEXT: u64 = 2_000;
+
+/// Fails unless the engine answered 2xx without a sign of a cut answer. An engine's 400 is the
+/// query's fault (an error the client can fix); anything else is the engine's.
+pub fn check(url: &str, response: Response<Body>) -> Result<Response<Body>> {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    // Virtuoso: an "anytime" query that ran out of time answers 200 with what it had so far.
+    if header("x-sql-state").as_deref() == Some("S1TAT") {
+        return Err(Error::Cancelled(format!(
+            "{url} stopped the query at its time limit (X-SQL-State: S1TAT)"
+        )));
+    }
+    // Virtuoso: a result cut at ResultSetMaxRows says so in this header.
+    if let Some(rows) = header("x-sparql-maxrows") {
+        return Err(Error::Engine(format!(
+            "{url} cut the answer at {rows} rows (its ResultSetMaxRows); citykg does not pass on a truncated answer"
+        )));
+    }
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let mut text = String::new();
+    let _ = response
+        .into_body()
+        .take(ERROR_TEXT)
+        .read_to_string(&mut text);
+    let text = text.trim();
+    if status.as_u16() == 400 {
+        Err(Error::Invalid(format!(
+            "the SPARQL engine refused the request: {text}"
+        )))
+    } else {
+        Err(Error::Engine(format!("{url} answered {status}: {text}")))
+    }
+}
+
+fn content_type(response: &Response<Body>) -> String {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn engine_error(url: &str, e: impl std::fmt::Display) -> QueryEvaluationError {
+    QueryEvaluationError::Service(format!("{url}: the answer broke off: {e}").into())
+}
+
+/// SPARQL results (solutions or a boolean) from a checked response, stopping when `token` is
+/// cancelled. Virtuoso's table-shaped ASK answer becomes a boolean.
+pub fn solutions(
+    url: &str,
+    response: Response<Body>,
+    token: CancellationToken,
+) -> Result<QueryResults<'static>> {
+    let media = content_type(&response);
+    let format = QueryResultsFormat::from_media_type(&media).ok_or_else(|| {
+        Error::Engine(format!("{url} answered with {media:?}, not SPARQL results"))
+    })?;
+    let url = url.to_owned();
+    match QueryResultsParser::from_format(format)
+        .for_reader(response.into_body())
+        .map_err(|e| Error::Engine(format!("{url}: unreadable SPARQL results: {e}")))?
+    {
+        ReaderQueryResultsParserOutput::Boolean(value) => Ok(QueryResults::Boolean(value)),
+        ReaderQueryResultsParserOutput::Solutions(reader) => {
+            let variables: Arc<[oxigraph::sparql::Variable]> = reader.variables().into();
+            if variables.len() == 1 && variables[0].as_str() == VIRTUOSO_ASK {
+                let mut value = false;
+                for solution in reader {
+                    let solution = solution
+                        .map_err(|e| Error::Engine(format!("{url}: unreadable ASK answer: {e}")))?;
+                    value = match solution.get(0) {
+                        Some(Term::Literal(l)) => matches!(l.value(), "1" | "true"),
+                        _ => false,
+                    };
+                }
+                return Ok(QueryResults::Boolean(value));
+            }
+            let rows = reader.map(move |solution| {
+                if token.is_cancelled() {
+                    return Err(QueryEvaluationError::Cancelled);
+                }
+                solution.map_err(|e| engine_error(&url, e))
+            });
+            Ok(QueryResults::Solutions(QuerySolutionIter::new(
+                variables, rows,
+            )))
+        }
+    }
+}
+
+/// Triples (CONSTRUCT, DESCRIBE) from a checked response in N-Triples or Turtle.
+pub fn triples(
+    url: &str,
+    response: Response<Body>,
+    token: CancellationToken,
+) -> Result<QueryResults<'static>> {
+    let format = rdf_format(url, &response)?;
+    let url = url.to_owned();
+    let parser = RdfParser::from_format(format).for_reader(response.into_body());
+    let triples = parser.map(move |quad| {
+        if token.is_cancelled() {
+            return Err(QueryEvaluationError::Cancelled);
+        }
+        quad.map(Triple::from).map_err(|e| engine_error(&url, e))
+    });
+    Ok(QueryResults::Graph(QueryTripleIter::new(triples)))
+}
+
+/// The RDF format of a response: N-Triples, Turtle or N-Quads (plain text is N-Triples).
+pub fn rdf_format(url: &str, response: &Response<Body>) -> Result<RdfFormat> {
+    let media = content_type(response);
+    match media.as_str() {
+        "text/plain" | "text/ntriples" => Ok(RdfFormat::NTriples),
+        other => RdfFormat::from_media_type(other)
+            .filter(|f| {
+                matches!(
+                    f,
+                    RdfFormat::NTriples | RdfFormat::Turtle | RdfFormat::NQuads
+                )
+            })
+            .ok_or_else(|| {
+                Error::Engine(format!(
+                    "{url} answered with {media:?}, not N-Triples or Turtle"
+                ))
+            }),
+    }
+}
+
+/// Collects solutions into rows, for internal queries.
+pub fn rows(results: QueryResults<'static>) -> Result<Vec<Vec<Option<Term>>>> {
+    match results {
+        QueryResults::Solutions(solutions) => {
+            let width = solutions.variables().len();
+            let mut rows = Vec::new();
+            for solution in solutions {
+                let solution = solution.map_err(|e| Error::Engine(e.to_string()))?;
+                rows.push((0..width).map(|i| solution.get(i).cloned()).collect());
+            }
+            Ok(rows)
+        }
+        _ => Err(Error::Invalid("expected a SELECT query".into())),
+    }
+}
