@@ -3,6 +3,8 @@
 # for Oxigraph's bundled RocksDB), Python's venv, and pySHACL in target/pyshacl-venv (the SHACL
 # cross-check test). Pass --browser to add Chromium for page tests, and --clients for the SPARQL
 # client suite: SPARQLWrapper and rdflib in target/clients-venv, Comunica in target/comunica.
+# Pass --engines for the remote-engine suites (scripts/test-engines.sh): Virtuoso 7 from Debian
+# (binaries only, no service is started) and Oxigraph's server from PyPI in target/bench-tools/venv.
 set -euo pipefail
 
 need=()
@@ -10,12 +12,13 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' \
    && ! ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1; then
   need+=(libclang-dev)
 fi
-browser=0 clients=0
+browser=0 clients=0 engines=0
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=1 ;;
     --clients) clients=1 ;;
-    *) echo "setup-deps.sh: unknown option $arg (use --browser, --clients)" >&2; exit 2 ;;
+    --engines) engines=1 ;;
+    *) echo "setup-deps.sh: unknown option $arg (use --browser, --clients, --engines)" >&2; exit 2 ;;
   esac
 done
 if ((browser)) && ! command -v chromium >/dev/null 2>&1; then
@@ -23,6 +26,9 @@ if ((browser)) && ! command -v chromium >/dev/null 2>&1; then
 fi
 if ((clients || browser)) && ! command -v npm >/dev/null 2>&1; then
   need+=(nodejs npm)
+fi
+if ((engines)) && ! command -v virtuoso-t >/dev/null 2>&1; then
+  need+=(virtuoso-opensource-7-bin)
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3 python3-venv)
@@ -68,5 +74,17 @@ if ((clients)); then
     echo "installing Comunica into $comunica" >&2
     mkdir -p "$comunica"
     npm install --silent --no-audit --no-fund --prefix "$comunica" @comunica/query-sparql@4.5.0 >/dev/null
+  fi
+fi
+
+# Oxigraph's own server for the remote-engine suites and the benchmarks, pinned to the version
+# citykg embeds.
+if ((engines)); then
+  engines_venv=target/bench-tools/venv
+  if [[ ! -x $engines_venv/bin/oxigraph ]]; then
+    echo "installing Oxigraph's server (PyPI oxigraph 0.5.13) into $engines_venv" >&2
+    mkdir -p target/bench-tools
+    python3 -m venv "$engines_venv"
+    "$engines_venv/bin/pip" install -q --disable-pip-version-check oxigraph==0.5.13
   fi
 fi

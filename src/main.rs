@@ -30,6 +30,10 @@ enum Command {
         data_dir: PathBuf,
         #[command(flatten)]
         engine: cli::engine::EngineArgs,
+        /// Folder of the token file and the contribution history when several nodes share them
+        /// (default: --data-dir, which then keeps only this node's search index).
+        #[arg(long)]
+        shared_dir: Option<PathBuf>,
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:7878")]
         bind: SocketAddr,
@@ -245,6 +249,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve {
             data_dir,
             engine,
+            shared_dir,
             bind,
             base_iri,
             query_timeout,
@@ -261,6 +266,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             let mut config = ServeConfig::new(data_dir);
             config.remote = engine.remote_config(&config.data_dir)?;
+            config.shared_dir = shared_dir;
             config.bind = bind;
             config.base_iri = base_iri;
             config.query_timeout = Duration::from_secs(query_timeout.max(1));

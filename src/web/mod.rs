@@ -66,6 +66,16 @@ pub struct ServeConfig {
     pub rate_limit: Option<u32>,
     /// A remote SPARQL engine holding the data (`--sparql-endpoint`); None: the embedded store.
     pub remote: Option<crate::store::remote::RemoteConfig>,
+    /// Where the token file and the contribution history live (`--shared-dir`), when several
+    /// nodes share them; None: the data dir.
+    pub shared_dir: Option<PathBuf>,
+}
+
+impl ServeConfig {
+    /// The folder of the token file and the contribution history.
+    pub fn shared_dir(&self) -> &std::path::Path {
+        self.shared_dir.as_deref().unwrap_or(&self.data_dir)
+    }
 }
 
 impl ServeConfig {
@@ -90,6 +100,7 @@ impl ServeConfig {
             queue_depth: None,
             rate_limit: None,
             remote: None,
+            shared_dir: None,
         }
     }
 }
@@ -202,7 +213,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
     let contributions = crate::ingest::contribution::Contributions::new(
         backend.clone(),
         &config.bundle_dir,
-        &config.data_dir,
+        config.shared_dir(),
         &config.base_iri,
     )?
     .with_search_index(search.clone());
@@ -226,7 +237,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         templates: html::templates()?,
         quad_count_cache: std::sync::Mutex::new(None),
         contributions,
-        tokens: crate::ingest::tokens::TokenStore::new(&config.data_dir),
+        tokens: crate::ingest::tokens::TokenStore::new(config.shared_dir()),
         max_upload_bytes: usize::try_from(config.max_upload_mb.saturating_mul(1024 * 1024))
             .unwrap_or(usize::MAX),
         search,

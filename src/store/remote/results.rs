@@ -19,6 +19,58 @@ use std::sync::Arc;
 /// Virtuoso's answer to ASK in SPARQL JSON is a one-row table with this variable.
 const VIRTUOSO_ASK: &str = "__ASK_RETVAL";
 
+/// Virtuoso turns every `geo:wktLiteral` into its own geometry type, with coordinates stored
+/// in single precision (openlink/virtuoso-opensource issues 456, 803, 808; no switch turns it off).
+const VIRTUOSO_GEOMETRY: &str = "http://www.openlinksw.com/schemas/virtrdf#Geometry";
+const WKT_LITERAL: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
+
+/// Gives back what was stored: a Virtuoso geometry becomes a `geo:wktLiteral` again, each
+/// coordinate written as the shortest decimal of its single-precision value (18.05470085144
+/// becomes 18.0547 again; a coordinate with more than seven significant digits stays rounded).
+pub fn restore_term(term: Term) -> Term {
+    match &term {
+        Term::Literal(l) if l.datatype().as_str() == VIRTUOSO_GEOMETRY => {
+            let mut text = String::with_capacity(l.value().len());
+            let mut number = String::new();
+            let flush = |number: &mut String, text: &mut String| {
+                if !number.is_empty() {
+                    match number.parse::<f64>() {
+                        Ok(v) => text.push_str(&format!("{}", v as f32)),
+                        Err(_) => text.push_str(number),
+                    }
+                    number.clear();
+                }
+            };
+            for c in l.value().chars() {
+                let starts = c.is_ascii_digit() || matches!(c, '.' | '-' | '+');
+                let continues = !number.is_empty() && matches!(c, 'e' | 'E');
+                if starts || continues {
+                    number.push(c);
+                } else {
+                    flush(&mut number, &mut text);
+                    text.push(c);
+                }
+            }
+            flush(&mut number, &mut text);
+            Term::Literal(oxigraph::model::Literal::new_typed_literal(
+                text,
+                oxigraph::model::NamedNode::new_unchecked(WKT_LITERAL),
+            ))
+        }
+        _ => term,
+    }
+}
+
+fn restore_solution(solution: oxigraph::sparql::QuerySolution) -> oxigraph::sparql::QuerySolution {
+    let variables: Arc<[oxigraph::sparql::Variable]> = solution.variables().into();
+    let values: Vec<Option<Term>> = solution
+        .values()
+        .iter()
+        .map(|v| v.clone().map(restore_term))
+        .collect();
+    (variables, values).into()
+}
+
 /// The most of an error body kept for the message.
 const ERROR_TEXT: u64 = 2_000;
 
@@ -115,7 +167,9 @@ pub fn solutions(
                 if token.is_cancelled() {
                     return Err(QueryEvaluationError::Cancelled);
                 }
-                solution.map_err(|e| engine_error(&url, e))
+                solution
+                    .map(restore_solution)
+                    .map_err(|e| engine_error(&url, e))
             });
             Ok(QueryResults::Solutions(QuerySolutionIter::new(
                 variables, rows,
@@ -137,7 +191,11 @@ pub fn triples(
         if token.is_cancelled() {
             return Err(QueryEvaluationError::Cancelled);
         }
-        quad.map(Triple::from).map_err(|e| engine_error(&url, e))
+        quad.map(|q| {
+            let t = Triple::from(q);
+            Triple::new(t.subject, t.predicate, restore_term(t.object))
+        })
+        .map_err(|e| engine_error(&url, e))
     });
     Ok(QueryResults::Graph(QueryTripleIter::new(triples)))
 }
@@ -175,5 +233,32 @@ pub fn rows(results: QueryResults<'static>) -> Result<Vec<Vec<Option<Term>>>> {
             Ok(rows)
         }
         _ => Err(Error::Invalid("expected a SELECT query".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{Literal, NamedNode};
+
+    #[test]
+    fn virtuoso_geometries_read_back_as_stored() {
+        let stored = Term::Literal(Literal::new_typed_literal(
+            "POINT(18.05470085144 59.327499389648)",
+            NamedNode::new_unchecked(VIRTUOSO_GEOMETRY),
+        ));
+        let Term::Literal(back) = restore_term(stored) else {
+            panic!("a literal")
+        };
+        assert_eq!(back.value(), "POINT(18.0547 59.3275)");
+        assert_eq!(back.datatype().as_str(), WKT_LITERAL);
+        let west = Term::Literal(Literal::new_typed_literal(
+            "POINT(-8.411399841309 43.362300872803)",
+            NamedNode::new_unchecked(VIRTUOSO_GEOMETRY),
+        ));
+        let Term::Literal(back) = restore_term(west) else {
+            panic!("a literal")
+        };
+        assert_eq!(back.value(), "POINT(-8.4114 43.3623)");
     }
 }
