@@ -2,8 +2,8 @@
 //! city's change on top of the stored states.
 
 use super::facts::{Facts, Raw, RawGoal, RawPractice};
-use super::rebuild::iri_term;
 use super::state::{Inputs, State};
+use super::triples::iri_term;
 use super::{Backend, SDG_NS, iri_rows};
 use crate::error::Result;
 use crate::vocab;

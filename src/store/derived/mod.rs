@@ -8,7 +8,9 @@
 //! recomputes only (a) subjects whose inputs changed, (b) lists a changed or removed practice was
 //! in, found through `ckg:matchedPractice`, and (c) lists a changed practice now enters, found by
 //! scoring it against the cutoffs of the subjects its SDG goals and themes index. It then writes
-//! the difference in one SPARQL update. Unchanged data (the same data version) costs one lookup.
+//! the difference in one SPARQL update of DELETE DATA and INSERT DATA only: match nodes and
+//! coverage cells are IRIs made from what they describe (`{derived}#match-…`), so every triple to
+//! remove is known. Unchanged data (the same data version) costs one lookup.
 
 mod facts;
 mod inputs;
@@ -16,9 +18,11 @@ mod ranking;
 mod rebuild;
 mod snapshot;
 mod state;
+mod triples;
 mod update;
 
 pub use snapshot::snapshot;
+pub use triples::node_prefix;
 
 use super::Backend;
 use crate::error::Result;
@@ -112,12 +116,14 @@ pub(super) fn recorded_version(backend: &Backend) -> Result<Option<String>> {
 
 /// Brings the derived graph up to date when it was computed for another data version (at
 /// start-up, after an update); with an unchanged data version nothing is read or computed.
+/// A derived graph of an older layout (blank match nodes) is rebuilt once.
 pub fn ensure_fresh(backend: &Backend) -> Result<bool> {
     let version = backend.data_version()?;
-    if recorded_version(backend)?.as_deref() == Some(version.as_str()) {
+    let current = state::current_layout(backend)?;
+    if current && recorded_version(backend)?.as_deref() == Some(version.as_str()) {
         return Ok(false);
     }
-    refresh(backend, false)?;
+    refresh(backend, !current)?;
     Ok(true)
 }
 

@@ -2,7 +2,7 @@
 //! `ckg:rankState` literal, and reading them back.
 
 use super::facts::{Facts, RawGoal, RawPractice, Subject};
-use super::rebuild::ckg;
+use super::triples::ckg;
 use super::{Backend, iri_rows};
 use crate::error::Result;
 use crate::vocab;
@@ -27,6 +27,10 @@ pub(super) struct State {
     pub(super) inputs: Inputs,
 }
 
+/// The first word of every state: the layout of the derived graph it belongs to. States without
+/// it were written with blank match nodes, which only a full rebuild can remove.
+const FORMAT: &str = "v2";
+
 /// IRIs never hold a space or a `|`, so both can separate them.
 pub(super) fn join(list: &[String]) -> String {
     list.join("|")
@@ -42,9 +46,12 @@ pub(super) fn split(text: &str) -> Vec<String> {
 impl State {
     pub(super) fn parse(text: &str) -> Option<Self> {
         let parts: Vec<&str> = text.split(' ').collect();
-        let [signature, len, score, iri, kind, a, b, c, d] = parts.as_slice() else {
+        let [format, signature, len, score, iri, kind, a, b, c, d] = parts.as_slice() else {
             return None;
         };
+        if *format != FORMAT {
+            return None;
+        }
         let signature = u64::from_str_radix(signature, 16).ok()?;
         let len = len.parse().ok()?;
         let cutoff = match (*score, *iri) {
@@ -95,7 +102,7 @@ impl State {
             ),
         };
         format!(
-            "{:016x} {} {score} {iri} {inputs}",
+            "{FORMAT} {:016x} {} {score} {iri} {inputs}",
             self.signature, self.len
         )
     }
@@ -110,16 +117,27 @@ impl State {
     }
 }
 
+fn states_query() -> String {
+    format!(
+        "SELECT ?s WHERE {{ GRAPH <{}> {{ <{}> {} ?s }} }}",
+        vocab::graph::DERIVED,
+        vocab::graph::DERIVED,
+        ckg("rankState")
+    )
+}
+
+/// Whether the stored states (if any) have the current layout: one is read.
+pub(super) fn current_layout(backend: &Backend) -> Result<bool> {
+    let rows = iri_rows(backend, &format!("{} LIMIT 1", states_query()))?;
+    Ok(rows.first().and_then(|r| r.first()).is_none_or(|text| {
+        text.split_once(' ')
+            .is_some_and(|(_, state)| State::parse(state).is_some())
+    }))
+}
+
+/// Every stored state of the current layout, by subject IRI.
 pub(super) fn read_states(backend: &Backend) -> Result<HashMap<String, State>> {
-    let rows = iri_rows(
-        backend,
-        &format!(
-            "SELECT ?s WHERE {{ GRAPH <{}> {{ <{}> {} ?s }} }}",
-            vocab::graph::DERIVED,
-            vocab::graph::DERIVED,
-            ckg("rankState")
-        ),
-    )?;
+    let rows = iri_rows(backend, &states_query())?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

@@ -237,13 +237,16 @@ pub fn linked_prefixes() -> String {
 }
 
 /// The (?s ?p ?city) links to `iri` that the generic page pages through and counts (with
-/// [`linked_prefixes`]). Contribution records (`{base}api/…`) are not the resource's links.
+/// [`linked_prefixes`]). Contribution records (`{base}api/…`) and the derived graph's match nodes
+/// are not the resource's links.
 pub fn linked_selection(base_iri: &str, iri: &NamedNode) -> String {
     let records = oxigraph::model::Literal::new_simple_literal(format!("{base_iri}api/"));
+    let derived =
+        oxigraph::model::Literal::new_simple_literal(crate::store::derived::node_prefix());
     format!(
         "SELECT DISTINCT ?s ?p ?city WHERE {{
            ?s ?p {iri} FILTER(isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>
-                              && !STRSTARTS(STR(?s), {records}))
+                              && !STRSTARTS(STR(?s), {records}) && !STRSTARTS(STR(?s), {derived}))
            OPTIONAL {{ {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme/ckg:city ?city }}
                       UNION {{ ?owner ckg:outcome ?s . ?owner ckg:city ?city }} }}
          }}"
