@@ -5,7 +5,7 @@
 # unchanged data, the derived graph's size against the data's, and one city's contribution of
 # 100 practices end to end (`citykg contribute`). Run from the repository root after
 # `cargo build --release`. Prints one line per measurement; medians are taken by the reader.
-#   SIZES="20x25 200x25 500x100" RUNS=3 bash bench/scale.sh
+#   SIZES="20x25 200x25 500x100" RUNS=3 bash bench/scale.sh     (KEEP=1: keep stores and networks)
 set -euo pipefail
 B=${B:-target/release/citykg}
 SIZES=${SIZES:-"20x25 200x25 500x100"}
@@ -85,5 +85,7 @@ for size in $SIZES; do
   done
   echo "$size derived/data quads after contributions: $(count "$WORK/store-$size")"
   echo "$size load average after: $(cut -d" " -f1-3 /proc/loadavg)"
-  rm -rf "$WORK/load-$size" "$WORK/store-$size" "$net"
+  # KEEP=1 keeps the store (with the contributions) and the network for bench/pages.sh and
+  # bench/queries.sh.
+  if [[ -n ${KEEP:-} ]]; then rm -rf "$WORK/load-$size"; else rm -rf "$WORK/load-$size" "$WORK/store-$size" "$net"; fi
 done

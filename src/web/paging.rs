@@ -1,5 +1,6 @@
 //! Paging of the lists that grow with the network (an SDG's practices, what links to a theme or
-//! an organisation): `?page=N` from the query string, the `LIMIT`/`OFFSET` of the page's SPARQL,
+//! an organisation; an SDG's city goals and an organisation's cities under their own parameter):
+//! `?page=N` from the query string, the `LIMIT`/`OFFSET` of the page's SPARQL,
 //! and the pager a template shows ("101–200 of 312", previous and next) with stable links that
 //! keep the page's other parameters and its language. Rendered by `templates/pager.html`.
 
@@ -22,8 +23,14 @@ pub struct Paging {
 impl Paging {
     /// `?page=N` (1 when absent or not a page number), `size` items per page.
     pub fn from_pairs(pairs: &QueryPairs, size: usize) -> Self {
+        Self::from_param(pairs, "page", size)
+    }
+
+    /// `?{param}=N`: for a second list on the same page (an SDG's city goals, an organisation's
+    /// cities), paged independently of the first.
+    pub fn from_param(pairs: &QueryPairs, param: &str, size: usize) -> Self {
         let page = pairs
-            .get("page")
+            .get(param)
             .and_then(|p| p.parse().ok())
             .filter(|p| (1..=MAX_PAGE).contains(p))
             .unwrap_or(1);
@@ -53,14 +60,30 @@ impl Paging {
         lang: Lang,
         noun: &str,
     ) -> Pager {
+        self.pager_for("page", total, shown, path, pairs, lang, noun)
+    }
+
+    /// The pager of a list paged by `?{param}=N`: its links keep every other parameter (the
+    /// other lists' pages too) and replace `param` and `lang`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn pager_for(
+        &self,
+        param: &str,
+        total: usize,
+        shown: usize,
+        path: &str,
+        pairs: &QueryPairs,
+        lang: Lang,
+        noun: &str,
+    ) -> Pager {
         let href = |page: usize| {
             let mut s = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in pairs.0.iter().filter(|(k, _)| k != "page" && k != "lang") {
+            for (k, v) in pairs.0.iter().filter(|(k, _)| k != param && k != "lang") {
                 s.append_pair(k, v);
             }
             s.append_pair("lang", lang.code());
             if page > 1 {
-                s.append_pair("page", &page.to_string());
+                s.append_pair(param, &page.to_string());
             }
             format!("{path}?{}", s.finish())
         };
@@ -114,6 +137,23 @@ mod tests {
         let pager = past.pager(312, 0, "/p", &QueryPairs::default(), Lang::En, "x");
         assert_eq!(pager.first, 0);
         assert_eq!(pager.prev.as_deref(), Some("/p?lang=en&page=4"));
+        // A second list keeps the first list's page and pages by its own parameter.
+        let pairs = QueryPairs::parse(Some("page=2&goals_page=3"));
+        let goals = Paging::from_param(&pairs, "goals_page", 10);
+        assert_eq!(
+            (goals.page, goals.limit_offset().as_str()),
+            (3, "LIMIT 10 OFFSET 20")
+        );
+        let pager = goals.pager_for("goals_page", 45, 10, "/sdg/11", &pairs, Lang::En, "goals");
+        assert_eq!((pager.first, pager.last, pager.total), (21, 30, 45));
+        assert_eq!(
+            pager.prev.as_deref(),
+            Some("/sdg/11?page=2&lang=en&goals_page=2")
+        );
+        assert_eq!(
+            pager.next.as_deref(),
+            Some("/sdg/11?page=2&lang=en&goals_page=4")
+        );
         for bad in ["0", "-1", "x", "99999999999999999999"] {
             let pairs = QueryPairs::parse(Some(&format!("page={bad}")));
             assert_eq!(Paging::from_pairs(&pairs, 50).page, 1, "{bad}");

@@ -1,7 +1,8 @@
 //! `/id/{kind}/{slug}`: every resource IRI `{base}id/{kind}/{slug}` dereferences here. RDF clients
 //! get its description (DESCRIBE) in the format they ask for; browsers get the page of its kind
 //! (city, goal, practice) or the generic page: its statements and what links to it, by city, a
-//! page at a time (`?page=N`, with the total).
+//! page at a time (`?page=N`, with the total); an organisation's page also lists the cities it
+//! works in, paged on their own (`?cities_page=N`, with the total).
 
 use crate::error::Result;
 use crate::sparql::exec::QueryRequest;
@@ -89,7 +90,9 @@ pub async fn dereference(
         Some(response) => Ok(response),
         None => {
             let paging = Paging::from_pairs(&pairs, state.page_size);
-            generic_page(&state, &iri, outgoing, &page, &pairs, paging).await
+            let cities =
+                (kind == "org").then(|| Paging::from_param(&pairs, CITIES_PAGE, state.page_size));
+            generic_page(&state, &iri, outgoing, &page, &pairs, (paging, cities)).await
         }
     }
 }
@@ -107,20 +110,41 @@ async fn generic_page(
     outgoing: Vec<Vec<Option<Term>>>,
     page: &PageCtx,
     pairs: &QueryPairs,
-    paging: Paging,
+    (paging, cities_paging): (Paging, Option<Paging>),
 ) -> Result<Response, WebError> {
-    let linked = {
+    let (linked, cities) = {
         let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
         blocking::run(state, move |_| {
-            linked_page(
+            let linked = linked_page(
                 &work_state.backend,
                 &work_state.base_iri,
                 &subject,
                 lang,
                 paging,
-            )
+            )?;
+            let cities = cities_paging
+                .map(|p| org_cities(&work_state.backend, &work_state.base_iri, &subject, lang, p))
+                .transpose()?;
+            Ok::<_, crate::error::Error>((linked, cities))
         })
         .await?
+    };
+    let cities_pager = match (&cities, cities_paging) {
+        (Some((links, total)), Some(p)) if *total > 0 => {
+            let noun = strings(page.lang)
+                .get("cities")
+                .map_or_else(|| "cities".to_owned(), |s| s.to_lowercase());
+            Some(p.pager_for(
+                CITIES_PAGE,
+                *total,
+                links.len(),
+                &page.path,
+                pairs,
+                page.lang,
+                &noun,
+            ))
+        }
+        _ => None,
     };
     let noun = strings(page.lang)
         .get("linked_items")
@@ -166,6 +190,8 @@ async fn generic_page(
             properties => value(&properties),
             groups => value(&linked.groups),
             pager => value(pager),
+            cities => value(cities.map(|(links, _)| links)),
+            cities_pager => value(cities_pager),
             formats => value(rdf_format_links(&page.path)),
             query_href => query_href(&format!("SELECT ?p ?o WHERE {{ {iri} ?p ?o }}")),
             finder_href => iri
@@ -231,19 +257,62 @@ pub fn linked(
     linked_page(backend, base_iri, iri, lang, paging)
 }
 
+/// The query parameter of the page of an organisation's cities.
+pub const CITIES_PAGE: &str = "cities_page";
+
+/// The cities an organisation works in (those of the practices it is a partner in and of the
+/// strategies it published), as ?city (with [`linked_prefixes`]).
+pub fn org_cities_selection(org: &NamedNode) -> String {
+    format!(
+        "SELECT DISTINCT ?city WHERE {{ {{ ?s ckg:partner {org} }} UNION {{ ?s <http://purl.org/dc/terms/publisher> {org} }} ?s ckg:city ?city }}"
+    )
+}
+
+/// One page of an organisation's cities (ordered by IRI, shown by name) and their total.
+fn org_cities(
+    backend: &Backend,
+    base_iri: &str,
+    org: &NamedNode,
+    lang: Lang,
+    paging: Paging,
+) -> Result<(Vec<Link>, usize)> {
+    let (prefixes, selection) = (linked_prefixes(), org_cities_selection(org));
+    let cities: BTreeSet<String> = backend
+        .select_strings(&format!(
+            "{prefixes}{selection} ORDER BY ?city {}",
+            paging.limit_offset()
+        ))?
+        .into_iter()
+        .flatten()
+        .collect();
+    let total = backend
+        .select_strings(&format!(
+            "{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {selection} }}"
+        ))?
+        .first()
+        .and_then(|row| row.first())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let linker = Linker::new(backend, base_iri, &cities, lang)?;
+    Ok((linker.sorted_links(&cities), total))
+}
+
 /// The prefixes [`linked_selection`] uses.
 pub fn linked_prefixes() -> String {
     format!("PREFIX ckg: <{CKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
 }
 
 /// The (?s ?p ?city) links to `iri` that the generic page pages through and counts (with
-/// [`linked_prefixes`]). Contribution records (`{base}api/…`) are not the resource's links.
+/// [`linked_prefixes`]). Contribution records (`{base}api/…`) and the derived graph's match nodes
+/// are not the resource's links.
 pub fn linked_selection(base_iri: &str, iri: &NamedNode) -> String {
     let records = oxigraph::model::Literal::new_simple_literal(format!("{base_iri}api/"));
+    let derived =
+        oxigraph::model::Literal::new_simple_literal(crate::store::derived::node_prefix());
     format!(
         "SELECT DISTINCT ?s ?p ?city WHERE {{
            ?s ?p {iri} FILTER(isIRI(?s) && ?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>
-                              && !STRSTARTS(STR(?s), {records}))
+                              && !STRSTARTS(STR(?s), {records}) && !STRSTARTS(STR(?s), {derived}))
            OPTIONAL {{ {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme/ckg:city ?city }}
                       UNION {{ ?owner ckg:outcome ?s . ?owner ckg:city ?city }} }}
          }}"

@@ -1,6 +1,7 @@
 //! `/sdg/{number}`: the page of a UN SDG goal or target (`http://metadata.un.org/sdg/{number}`):
 //! the practices serving it (directly or through a target) grouped by city, a page of them at a
-//! time (`?page=N`, ordered by city and practice, with the total), and the city goals mapped to it.
+//! time (`?page=N`, ordered by city and practice, with the total), and the city goals mapped to it,
+//! paged on their own (`?goals_page=N`, ordered by IRI, so by city, with the total).
 
 use super::Group;
 use super::facts::Facts;
@@ -24,6 +25,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 const SKOS_BROADER: &str = "http://www.w3.org/2004/02/skos/core#broader";
+/// The query parameter of the city-goal list's page.
+pub const GOALS_PAGE: &str = "goals_page";
 
 #[derive(Serialize, Debug)]
 pub struct SdgView {
@@ -34,7 +37,9 @@ pub struct SdgView {
     pub broader: Option<Link>,
     pub narrower: Vec<Link>,
     pub by_city: Vec<Group>,
+    /// One page of the city goals mapped to the SDG (or to one of its targets), and their total.
     pub goals: Vec<Link>,
+    pub goals_total: usize,
     /// The finder with this SDG goal chosen.
     pub finder_href: String,
     /// How many (practice, city) pairs serve the goal in all, and how many this page shows.
@@ -64,6 +69,7 @@ pub async fn page(
     let missing = || WebError::not_found(format!("There is no SDG goal or target {number:?}."));
     let iri = sdg_iri(&number).ok_or_else(missing)?;
     let paging = Paging::from_pairs(&pairs, state.page_size);
+    let goals_paging = Paging::from_param(&pairs, GOALS_PAGE, state.page_size);
     let (work_state, subject, lang) = (state.clone(), iri.clone(), page.lang);
     let view = blocking::run(&state, move |_| {
         paged_view(
@@ -71,7 +77,7 @@ pub async fn page(
             &work_state.base_iri,
             &subject,
             lang,
-            paging,
+            (paging, goals_paging),
         )
     })
     .await?
@@ -81,11 +87,26 @@ pub async fn page(
         .copied()
         .unwrap_or("practices");
     let pager = paging.pager(view.total, view.shown, &page.path, &pairs, page.lang, noun);
+    let goals_noun = crate::web::i18n::strings(page.lang)
+        .get("goals")
+        .map_or_else(|| "goals".to_owned(), |s| s.to_lowercase());
+    let goals_pager = (view.goals_total > 0).then(|| {
+        goals_paging.pager_for(
+            GOALS_PAGE,
+            view.goals_total,
+            view.goals.len(),
+            &page.path,
+            &pairs,
+            page.lang,
+            &goals_noun,
+        )
+    });
     Ok(html::page(
         &state,
         "sdg.html",
         context! {
             pager => value(pager),
+            goals_pager => value(goals_pager),
             sdg => value(view),
             query_href => query_href(&format!("DESCRIBE {iri}")),
         },
@@ -100,16 +121,11 @@ pub fn view(
     sdg: &NamedNode,
     lang: Lang,
 ) -> Result<Option<SdgView>> {
-    paged_view(
-        backend,
-        base_iri,
-        sdg,
-        lang,
-        Paging {
-            page: 1,
-            size: PAGE_SIZE,
-        },
-    )
+    let first = Paging {
+        page: 1,
+        size: PAGE_SIZE,
+    };
+    paged_view(backend, base_iri, sdg, lang, (first, first))
 }
 
 /// The practices serving `sdg` directly or through one of its targets, as (?p, ?city) pairs: the
@@ -120,13 +136,33 @@ pub fn practices_selection(sdg: &NamedNode) -> String {
     )
 }
 
-/// One page of the SDG page, or None when the store says nothing of `sdg`.
+/// The city goals mapped to `sdg` or to one of its targets, as ?g: the selection the goal list
+/// pages through and counts.
+pub fn goals_selection(sdg: &NamedNode) -> String {
+    format!(
+        "SELECT DISTINCT ?g WHERE {{ {{ ?g skos:relatedMatch {sdg} }} UNION {{ ?t skos:broader {sdg} . ?g skos:relatedMatch ?t }} ?g a ckg:StrategyGoal }}"
+    )
+}
+
+fn count(backend: &Backend, prefixes: &str, selection: &str) -> Result<usize> {
+    Ok(backend
+        .select_strings(&format!(
+            "{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {selection} }}"
+        ))?
+        .first()
+        .and_then(|row| row.first())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0))
+}
+
+/// One page of the SDG page (a page of practices, a page of city goals), or None when the store
+/// says nothing of `sdg`.
 pub fn paged_view(
     backend: &Backend,
     base_iri: &str,
     sdg: &NamedNode,
     lang: Lang,
-    paging: Paging,
+    (paging, goals_paging): (Paging, Paging),
 ) -> Result<Option<SdgView>> {
     let facts = Facts::of(backend, sdg)?;
     if facts.is_empty() {
@@ -138,17 +174,13 @@ pub fn paged_view(
         "{prefixes}{selection} ORDER BY ?city ?p {}",
         paging.limit_offset()
     ))?;
-    let total = backend
-        .select_strings(&format!(
-            "{prefixes}SELECT (COUNT(*) AS ?n) WHERE {{ {selection} }}"
-        ))?
-        .first()
-        .and_then(|row| row.first())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let total = count(backend, &prefixes, &selection)?;
+    let goals_selection = goals_selection(sdg);
     let goals = backend.select_strings(&format!(
-        "{prefixes}SELECT DISTINCT ?g WHERE {{ {{ ?g skos:relatedMatch {sdg} }} UNION {{ ?t skos:broader {sdg} . ?g skos:relatedMatch ?t }} ?g a ckg:StrategyGoal }}"
+        "{prefixes}{goals_selection} ORDER BY ?g {}",
+        goals_paging.limit_offset()
     ))?;
+    let goals_total = count(backend, &prefixes, &goals_selection)?;
     let narrower = backend.select(&format!(
         "{prefixes}SELECT DISTINCT ?n WHERE {{ ?n skos:broader {sdg} }}"
     ))?;
@@ -186,6 +218,7 @@ pub fn paged_view(
         narrower: narrower.iter().map(|n| linker.link(n)).collect(),
         by_city,
         goals: linker.sorted_links(&goals),
+        goals_total,
         finder_href: super::practices::finder_href_for_sdgs([&sdg.as_str().to_owned()], lang),
         total,
         shown: practices.len(),
