@@ -15,13 +15,13 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn export(backend: &Backend, city: &str, base: &str) -> Result<String> {
     let city_iri = iri(format!("{base}id/city/{city}"))?;
     let practice_rows = backend.select(&format!(
-        "SELECT ?p ?pred ?o WHERE {{ ?p a <{CKG}Practice> ; <{CKG}city> {city_iri} ; ?pred ?o }} ORDER BY ?p"
+        "SELECT ?p ?pred ?o WHERE {{ ?p a <{CKG}Practice> ; <{CKG}city> {city_iri} ; ?pred ?o }} ORDER BY ?p ?pred ?o"
     ))?;
     let outcome_rows = backend.select(&format!(
-        "SELECT ?p ?out ?pred ?o WHERE {{ ?p a <{CKG}Practice> ; <{CKG}city> {city_iri} ; <{CKG}outcome> ?out . ?out ?pred ?o }} ORDER BY ?p ?out"
+        "SELECT ?p ?out ?pred ?o WHERE {{ ?p a <{CKG}Practice> ; <{CKG}city> {city_iri} ; <{CKG}outcome> ?out . ?out ?pred ?o }} ORDER BY ?p ?out ?pred ?o"
     ))?;
     let source_rows = backend.select(&format!(
-        "SELECT DISTINCT ?src ?url ?title ?publisher WHERE {{ ?p <{CKG}city> {city_iri} . {{ ?p <{PROV}wasDerivedFrom> ?src }} UNION {{ ?p <{CKG}outcome>/<{PROV}wasDerivedFrom> ?src }} ?src <{SCHEMA}url> ?url . OPTIONAL {{ ?src <{DCTERMS}title> ?title }} OPTIONAL {{ ?src <{DCTERMS}publisher> ?publisher }} }}"
+        "SELECT DISTINCT ?src ?url ?title ?publisher WHERE {{ ?p <{CKG}city> {city_iri} . {{ ?p <{PROV}wasDerivedFrom> ?src }} UNION {{ ?p <{CKG}outcome>/<{PROV}wasDerivedFrom> ?src }} ?src <{SCHEMA}url> ?url . OPTIONAL {{ ?src <{DCTERMS}title> ?title }} OPTIONAL {{ ?src <{DCTERMS}publisher> ?publisher }} }} ORDER BY ?src ?url ?title ?publisher"
     ))?;
     let text = |t: &Option<Term>| match t {
         Some(Term::Literal(l)) => l.value().to_owned(),

@@ -300,6 +300,8 @@ impl Remote {
             .unwrap_or(0))
     }
 
+    /// The triples of `graph`, with skolemised blank nodes as blank nodes again (what was
+    /// written), for the pipeline and the history.
     pub fn graph_triples(&self, graph: &NamedNode) -> Result<Vec<Triple>> {
         let response = self.post_query(
             &format!("CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"),
@@ -309,7 +311,10 @@ impl Remote {
         )?;
         match results::triples(&self.config.query_url, response, CancellationToken::new())? {
             QueryResults::Graph(triples) => triples
-                .map(|t| t.map_err(|e| Error::Engine(e.to_string())))
+                .map(|t| {
+                    t.map(writes::unskolemise)
+                        .map_err(|e| Error::Engine(e.to_string()))
+                })
                 .collect(),
             _ => Err(Error::Engine("CONSTRUCT gave no triples".into())),
         }

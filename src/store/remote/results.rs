@@ -57,6 +57,16 @@ pub fn restore_term(term: Term) -> Term {
                 oxigraph::model::NamedNode::new_unchecked(WKT_LITERAL),
             ))
         }
+        // Virtuoso's SPARQL JSON writes booleans as 1 and 0; the canonical forms are these.
+        Term::Literal(l)
+            if l.datatype() == oxigraph::model::vocab::xsd::BOOLEAN
+                && matches!(l.value(), "1" | "0") =>
+        {
+            Term::Literal(oxigraph::model::Literal::new_typed_literal(
+                if l.value() == "1" { "true" } else { "false" },
+                oxigraph::model::vocab::xsd::BOOLEAN,
+            ))
+        }
         _ => term,
     }
 }
@@ -260,5 +270,16 @@ mod tests {
             panic!("a literal")
         };
         assert_eq!(back.value(), "POINT(-8.4114 43.3623)");
+        let yes = Term::Literal(Literal::new_typed_literal(
+            "1",
+            oxigraph::model::vocab::xsd::BOOLEAN,
+        ));
+        assert_eq!(
+            restore_term(yes),
+            Term::Literal(Literal::new_typed_literal(
+                "true",
+                oxigraph::model::vocab::xsd::BOOLEAN
+            ))
+        );
     }
 }

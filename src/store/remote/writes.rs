@@ -69,6 +69,35 @@ pub fn skolemise(quads: Vec<Quad>, salt: &str) -> Vec<Quad> {
         .collect()
 }
 
+/// A skolemised blank node (an IRI under [`GENID`]) as a blank node again, its label taken from
+/// the IRI, so a graph read back is the graph written.
+pub fn unskolemise(triple: Triple) -> Triple {
+    let blank = |iri: &str| {
+        iri.strip_prefix(GENID).map(|rest| {
+            let label: String = rest
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            BlankNode::new_unchecked(format!("g{label}"))
+        })
+    };
+    let subject = match triple.subject {
+        NamedOrBlankNode::NamedNode(n) => match blank(n.as_str()) {
+            Some(b) => NamedOrBlankNode::BlankNode(b),
+            None => NamedOrBlankNode::NamedNode(n),
+        },
+        other => other,
+    };
+    let object = match triple.object {
+        Term::NamedNode(n) => match blank(n.as_str()) {
+            Some(b) => Term::BlankNode(b),
+            None => Term::NamedNode(n),
+        },
+        other => other,
+    };
+    Triple::new(subject, triple.predicate, object)
+}
+
 /// `INSERT DATA { GRAPH <g> { s p o . … } … }` for `quads` (default-graph quads outside GRAPH).
 pub fn insert_data(quads: &[Quad]) -> String {
     let mut by_graph: Vec<(&GraphName, Vec<&Quad>)> = Vec::new();
@@ -263,6 +292,22 @@ mod tests {
             NamedOrBlankNode::NamedNode(expected.clone())
         );
         assert_eq!(out[1].object, Term::NamedNode(expected));
+    }
+
+    #[test]
+    fn skolem_iris_read_back_as_blank_nodes() {
+        let b = BlankNode::new_unchecked("b1");
+        let quads = skolemise(
+            vec![Quad::new(
+                NamedNode::new_unchecked("http://s"),
+                NamedNode::new_unchecked("http://p"),
+                b,
+                GraphName::DefaultGraph,
+            )],
+            "18ed",
+        );
+        let back = unskolemise(Triple::from(quads[0].clone()));
+        assert!(matches!(back.object, Term::BlankNode(_)));
     }
 
     #[test]
