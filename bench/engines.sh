@@ -74,3 +74,28 @@ start_virtuoso() {
   isql-vt "127.0.0.1:$sql_port" dba dba \
     exec="ld_dir('$dir', 'data.nq', 'https://w3id.org/citykg/graph/unnamed'); rdf_loader_run(); checkpoint;" >/dev/null
 }
+
+# citykg serving from an engine started above (issue 12): start_citykg_over oxigraph|virtuoso
+# ENGINE_PORT PORT. The engine keeps the data; citykg adds the bundle and derived data to it on
+# its first start if the file lacks them, so start it before timing the engine itself.
+start_citykg_over() {
+  local engine=$1 engine_port=$2 port=$3 dir=$ENGINE_WORK/citykg-over-$1-$3 flags
+  rm -rf "$dir"; mkdir -p "$dir"
+  case "$engine" in
+    oxigraph)
+      flags=(--sparql-endpoint "http://127.0.0.1:$engine_port/query"
+             --update-endpoint "http://127.0.0.1:$engine_port/update") ;;
+    virtuoso)
+      isql-vt "127.0.0.1:$(( engine_port + 1000 ))" dba dba \
+        exec="DB.DBA.USER_CREATE('citykg', 'bench'); GRANT SPARQL_UPDATE TO \"citykg\"; GRANT SPARQL_SELECT TO \"citykg\";" >/dev/null
+      echo bench >"$dir/password"
+      flags=(--sparql-endpoint "http://127.0.0.1:$engine_port/sparql"
+             --update-endpoint "http://127.0.0.1:$engine_port/sparql-auth"
+             --store-user citykg --store-password-file "$dir/password") ;;
+    *) echo "start_citykg_over: oxigraph or virtuoso" >&2; return 1 ;;
+  esac
+  "$B" serve --data-dir "$dir/node" "${flags[@]}" --bind "127.0.0.1:$port" --query-timeout 120 \
+    --cache-mb "${CITYKG_CACHE_MB:-0}" >"$dir.log" 2>&1 &
+  ENGINE_PIDS+=($!)
+  wait_sparql "$port"
+}

@@ -4,6 +4,8 @@
 # each started on loopback by bench/engines.sh. Prints one TSV line per query and engine: the median
 # wall time of RUNS runs (after one warm-up), the number of result rows and the HTTP status.
 #   bash bench/queries.sh NETWORK.nq            (B=target/release/citykg RUNS=5 by default)
+# With REMOTE=1 two more columns (issue 12): citykg serving from the same Oxigraph server
+# (citykg-ox) and from the same Virtuoso (citykg-vt), each next to the engine's own endpoint.
 # A network comes from `citykg generate` (bench/scale.sh makes them) or `citykg dump`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,12 @@ source bench/engines.sh
 start_citykg "$file" 7931
 start_oxigraph "$file" 7932
 start_virtuoso "$file" 7933
+engines=(citykg:7931 oxigraph:7932 virtuoso:7933)
+if [[ ${REMOTE:-0} == 1 ]]; then
+  start_citykg_over oxigraph 7932 7934
+  start_citykg_over virtuoso 7933 7935
+  engines+=(citykg-ox:7934 citykg-vt:7935)
+fi
 
 # The median of the numbers on standard input.
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -31,7 +39,7 @@ run_once() {
 
 printf 'query\tengine\tmedian_s\trows\tstatus\n'
 for query in queries/*.rq; do
-  for engine in citykg:7931 oxigraph:7932 virtuoso:7933; do
+  for engine in "${engines[@]}"; do
     name=${engine%%:*} port=${engine##*:}
     run_once "$port" "$query" >/dev/null
     results=$(for _ in $(seq 1 "$RUNS"); do run_once "$port" "$query"; done)
