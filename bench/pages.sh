@@ -7,6 +7,8 @@
 # goals and practices, SDG 11, the theme "mobility", the organisation with most partnerships.
 # Prints Markdown rows; the server is stopped on exit.
 #   bash bench/pages.sh DATA_DIR     (B=target/bench/release/citykg DURATION=10s PORT=7941)
+# SERVE_FLAGS adds flags to `citykg serve`: with `--sparql-endpoint … --update-endpoint …` (issue 12)
+# the pages come from an engine that already holds the network, DATA_DIR only keeping the node's files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/pages.sh DATA_DIR}
@@ -18,7 +20,8 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 
 pid=
 start() { # cache-mb
-  "$B" serve --data-dir "$dir" --bind "127.0.0.1:$PORT" --cache-mb "$1" --queue-depth 64 \
+  # shellcheck disable=SC2086 # SERVE_FLAGS is a list of words
+  "$B" serve --data-dir "$dir" ${SERVE_FLAGS:-} --bind "127.0.0.1:$PORT" --cache-mb "$1" --queue-depth 64 \
     >"$dir.pages.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 1200); do curl -sf "$base/healthz" >/dev/null && return 0; sleep 0.1; done
