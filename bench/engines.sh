@@ -55,7 +55,7 @@ start_oxigraph() {
   cli=$(oxigraph_cli)
   rm -rf "$dir"
   "$cli" load --location "$dir" --file "$file" >/dev/null 2>&1
-  "$cli" serve --location "$dir" --bind "127.0.0.1:$port" --union-default-graph >"$dir.log" 2>&1 &
+  "$cli" serve --location "$dir" --bind "127.0.0.1:$port" --union-default-graph --timeout-s 120 >"$dir.log" 2>&1 &
   ENGINE_PIDS+=($!)
   wait_sparql "$port"
 }

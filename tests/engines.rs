@@ -345,3 +345,102 @@ fn two_nodes_on_one_engine_see_each_others_contributions() {
         assert_eq!(status, 200, "version {version_a:?} from {base}");
     }
 }
+
+/// Runs `query` through citykg's /sparql: the status and the body as text (None when the body
+/// broke off, as it must for an answer that goes wrong after the first bytes).
+fn sparql(base: &str, query: &str) -> (u16, Option<String>) {
+    let response = client()
+        .post(format!("{base}/sparql"))
+        .form(&[("query", query)])
+        .header("Accept", "application/sparql-results+json")
+        .send()
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.text().ok())
+}
+
+#[test]
+#[ignore = "needs CITYKG_TEST_ENGINE (scripts/test-engines.sh)"]
+fn an_answer_the_engine_cuts_is_never_passed_on_as_whole() {
+    let kind = engine::kind_from_env().expect("CITYKG_TEST_ENGINE");
+    // Virtuoso with a row cap of 20,000 (above what citykg reads itself): it answers 200 with the first rows and says so in a
+    // header; citykg refuses to pass that on.
+    let engine = match kind {
+        engine::Kind::Virtuoso => Engine::virtuoso_with_row_cap(20_000),
+        engine::Kind::Oxigraph => Engine::start(kind),
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = serve(
+        &engine,
+        &dir.path().join("node"),
+        &dir.path().join("shared"),
+    );
+    let many = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 30000";
+    let (status, body) = sparql(&server.base, many);
+    match kind {
+        engine::Kind::Virtuoso => {
+            assert_eq!(status, 502, "a capped answer is refused: {body:?}");
+            assert!(
+                body.as_deref().is_some_and(|b| b.contains("truncated")),
+                "{body:?}"
+            );
+        }
+        engine::Kind::Oxigraph => {
+            assert_eq!(status, 200);
+            let rows: Value =
+                serde_json::from_str(body.as_deref().expect("whole body")).expect("complete JSON");
+            assert_eq!(
+                rows["results"]["bindings"].as_array().map(Vec::len),
+                Some(30000)
+            );
+        }
+    }
+    // A query past citykg's time limit is a 503 on every engine (Virtuoso's own limit is set to
+    // citykg's, and its partial "anytime" answer is refused as well).
+    drop(server);
+    let server = {
+        let data_dir = dir.path().join("node2");
+        std::fs::create_dir_all(&data_dir).expect("dir");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_citykg"))
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--query-timeout",
+                "2",
+                "--data-dir",
+            ])
+            .arg(&data_dir)
+            .arg("--shared-dir")
+            .arg(dir.path().join("shared"))
+            .arg("--bundle-dir")
+            .arg(repo_root())
+            .args(engine.flags(&data_dir))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("line");
+        let base = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .map(|h| format!("http://{h}"))
+            .expect("url");
+        Server { child, base }
+    };
+    let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+    let started = Instant::now();
+    let (status, body) = sparql(&server.base, heavy);
+    assert!(
+        status == 503 || status == 502,
+        "a query past the limit is not answered as if whole: {status} {body:?}"
+    );
+    eprintln!(
+        "{kind:?}: the heavy query ended with {status} after {} ms",
+        started.elapsed().as_millis()
+    );
+}

@@ -74,8 +74,13 @@ impl Engine {
     pub fn start(kind: Kind) -> Self {
         match kind {
             Kind::Oxigraph => Self::oxigraph(),
-            Kind::Virtuoso => Self::virtuoso(),
+            Kind::Virtuoso => Self::virtuoso(None),
         }
+    }
+
+    /// A Virtuoso that cuts every answer at `rows` rows (its ResultSetMaxRows).
+    pub fn virtuoso_with_row_cap(rows: u64) -> Self {
+        Self::virtuoso(Some(rows))
     }
 
     fn oxigraph() -> Self {
@@ -114,7 +119,7 @@ impl Engine {
         engine
     }
 
-    fn virtuoso() -> Self {
+    fn virtuoso(row_cap: Option<u64>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (http, sql) = (free_port(), free_port());
         let ini = std::fs::read_to_string(repo_root().join("bench/virtuoso.ini"))
@@ -124,7 +129,11 @@ impl Engine {
             .replace("@HTTP_PORT@", &http.to_string())
             // Small buffers: a test holds the bundle only, and several engines run at once.
             .replace("NumberOfBuffers    = 170000", "NumberOfBuffers    = 10000")
-            .replace("MaxDirtyBuffers    = 130000", "MaxDirtyBuffers    = 7500");
+            .replace("MaxDirtyBuffers    = 130000", "MaxDirtyBuffers    = 7500")
+            .replace(
+                "ResultSetMaxRows   = 1000000",
+                &format!("ResultSetMaxRows   = {}", row_cap.unwrap_or(1_000_000)),
+            );
         let ini_path = dir.path().join("virtuoso.ini");
         std::fs::write(&ini_path, ini).expect("ini");
         let log = std::fs::File::create(dir.path().join("out.log")).expect("log");
