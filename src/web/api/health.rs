@@ -31,6 +31,8 @@ pub async fn healthz(State(state): State<SharedState>) -> Response {
         Ok((version, quads)) => Json(json!({
             "status": "ok",
             "store": "open",
+            // Which kind only: the engine's address is not for the public.
+            "backend": if state.backend.remote().is_some() { "remote" } else { "embedded" },
             "quads": quads,
             "data_version": version,
         }))
