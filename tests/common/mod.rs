@@ -52,6 +52,10 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
     std_listener.set_nonblocking(true).expect("nonblocking");
     let addr = std_listener.local_addr().expect("local addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let limits = citykg::web::listener::Limits {
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+    };
     let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -60,16 +64,12 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
             .expect("runtime");
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            // As `citykg serve` does: the peer address reaches handlers (for --trusted-proxy).
-            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            // As `citykg serve` does: its own accept loop, with the header and body timeouts,
+            // and the peer address reaching handlers (for --trusted-proxy and --rate-limit).
+            citykg::web::listener::serve(listener, router(state), limits, async {
+                let _ = rx.await;
+            })
+            .await;
         });
         runtime.shutdown_timeout(Duration::from_secs(5));
     });
