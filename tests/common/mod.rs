@@ -242,3 +242,59 @@ pub fn first_link(html: &str, containing: &str) -> String {
         .find(|l| l.contains(containing))
         .unwrap_or_else(|| panic!("no link containing {containing}"))
 }
+
+/// A real `citykg serve` process on the bundle, for tests that kill, restart or read the log of
+/// the server (tests/backup.rs, tests/crash.rs); killed when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    /// Where its stderr (the log, at debug level) goes, when asked for.
+    pub log: Option<PathBuf>,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `citykg serve` on `data_dir` on an ephemeral port and waits for its first line (it
+/// prints the URL once it listens). With `log`, its stderr is written there at RUST_LOG=debug.
+pub fn serve_process(data_dir: &Path, log: Option<&Path>) -> ServeProcess {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_citykg"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .arg("--bundle-dir")
+        .arg(repo_root())
+        .stdout(Stdio::piped());
+    match log {
+        Some(path) => {
+            let stderr = std::fs::File::create(path).expect("log file");
+            command.env("RUST_LOG", "debug").stderr(stderr);
+        }
+        None => {
+            command.stderr(Stdio::null());
+        }
+    }
+    let mut child = command.spawn().expect("start citykg serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let base = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    ServeProcess {
+        child,
+        base,
+        log: log.map(Path::to_path_buf),
+    }
+}
