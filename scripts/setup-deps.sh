@@ -2,7 +2,8 @@
 # Installs what citykg's build and tests need on Debian, only when it is missing: libclang (bindgen,
 # for Oxigraph's bundled RocksDB), Python's venv, and pySHACL in target/pyshacl-venv (the SHACL
 # cross-check test). Pass --browser to add Chromium for page tests, and --clients for the SPARQL
-# client suite: SPARQLWrapper and rdflib in target/clients-venv, Comunica in target/comunica.
+# client suite: SPARQLWrapper and rdflib in target/clients-venv, Comunica in target/comunica; --fuzz
+# for scripts/fuzz.sh: the nightly toolchain and cargo-fuzz (pinned), and pkg-config.
 # Pass --engines for the remote-engine suites (scripts/test-engines.sh): Virtuoso 7 from Debian
 # (binaries only, no service is started) and Oxigraph's server from PyPI in target/bench-tools/venv.
 set -euo pipefail
@@ -12,13 +13,14 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so' \
    && ! ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1; then
   need+=(libclang-dev)
 fi
-browser=0 clients=0 engines=0
+browser=0 clients=0 engines=0 fuzz=0
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=1 ;;
     --clients) clients=1 ;;
     --engines) engines=1 ;;
-    *) echo "setup-deps.sh: unknown option $arg (use --browser, --clients, --engines)" >&2; exit 2 ;;
+    --fuzz) fuzz=1 ;;
+    *) echo "setup-deps.sh: unknown option $arg (use --browser, --clients, --engines, --fuzz)" >&2; exit 2 ;;
   esac
 done
 if ((browser)) && ! command -v chromium >/dev/null 2>&1; then
@@ -29,6 +31,9 @@ if ((clients || browser)) && ! command -v npm >/dev/null 2>&1; then
 fi
 if ((engines)) && ! command -v virtuoso-t >/dev/null 2>&1; then
   need+=(virtuoso-opensource-7-bin)
+fi
+if ((fuzz)) && ! command -v pkg-config >/dev/null 2>&1; then
+  need+=(pkg-config)
 fi
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3 python3-venv)
@@ -86,5 +91,17 @@ if ((engines)); then
     mkdir -p target/bench-tools
     python3 -m venv "$engines_venv"
     "$engines_venv/bin/pip" install -q --disable-pip-version-check oxigraph==0.5.13
+  fi
+fi
+
+# Fuzzing (scripts/fuzz.sh): cargo fuzz needs nightly for its sanitizer flags.
+if ((fuzz)); then
+  if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "installing the nightly toolchain" >&2
+    rustup toolchain install nightly --profile minimal
+  fi
+  if [[ $(cargo fuzz --version 2>/dev/null) != "cargo-fuzz 0.13.2" ]]; then
+    echo "installing cargo-fuzz" >&2
+    cargo install --locked cargo-fuzz@0.13.2
   fi
 fi

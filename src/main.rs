@@ -81,6 +81,14 @@ enum Command {
         /// ETags and 304s work either way).
         #[arg(long, default_value_t = 256)]
         cache_mb: u64,
+        /// Seconds a client may take to send a request's headers (a kept-alive connection idle
+        /// that long is closed too); slower clients are disconnected.
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a client may take to send a request's body, from when the server starts
+        /// reading it; slower uploads get 408 and are disconnected.
+        #[arg(long, default_value_t = 60)]
+        body_timeout: u64,
     },
     /// Submit a city's dataset into the local store through the contribution pipeline (parse,
     /// SHACL, ownership rules, a new version in the history). Stop the server first.
@@ -265,6 +273,8 @@ fn main() -> anyhow::Result<()> {
             public_url,
             trusted_proxy,
             cache_mb,
+            header_timeout,
+            body_timeout,
         } => {
             let mut config = ServeConfig::new(data_dir);
             config.remote = engine.remote_config(&config.data_dir)?;
@@ -286,6 +296,8 @@ fn main() -> anyhow::Result<()> {
             config.public_url = public_url;
             config.trusted_proxies = trusted_proxy;
             config.cache_mb = cache_mb;
+            config.header_timeout = Duration::from_secs(header_timeout.max(1));
+            config.body_timeout = Duration::from_secs(body_timeout.max(1));
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

@@ -6,11 +6,10 @@
 mod common;
 
 use citykg::ingest::tokens::TokenStore;
-use common::{client, repo_root};
-use std::io::{BufRead, BufReader};
+use common::{ServeProcess as Server, client, repo_root, serve_process};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 fn citykg(args: &[&str], data_dir: &Path) -> Output {
@@ -20,50 +19,6 @@ fn citykg(args: &[&str], data_dir: &Path) -> Output {
         .arg(data_dir)
         .output()
         .expect("run citykg")
-}
-
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `citykg serve` on `data_dir`, its stderr (the log, at debug level) in `log`.
-fn serve(data_dir: &Path, log: &Path) -> Server {
-    let stderr = std::fs::File::create(log).expect("log file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_citykg"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .arg("--bundle-dir")
-        .arg(repo_root())
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("start citykg serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let base = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .map(|host| format!("http://{host}"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    Server {
-        child,
-        base,
-        log: log.to_path_buf(),
-    }
 }
 
 fn small() -> Vec<u8> {
@@ -140,7 +95,7 @@ fn restore_brings_back_store_tokens_and_history_and_refuses_to_clobber() {
     let data = dir.path().join("store");
     let token = TokenStore::new(&data).add("helsinki").expect("token").1;
     {
-        let server = serve(&data, &dir.path().join("serve.log"));
+        let server = serve_process(&data, Some(&dir.path().join("serve.log")));
         let (status, answer) = put(&server, &token, small());
         assert_eq!(status, 201, "{answer}");
     }
@@ -190,7 +145,7 @@ fn restore_brings_back_store_tokens_and_history_and_refuses_to_clobber() {
 
     // Not while a server has the store open, even with --force.
     {
-        let _server = serve(&data, &dir.path().join("serve2.log"));
+        let _server = serve_process(&data, Some(&dir.path().join("serve2.log")));
         let output = citykg(
             &["restore", backup.to_str().expect("utf-8"), "--force"],
             &data,
@@ -217,7 +172,7 @@ fn restore_brings_back_store_tokens_and_history_and_refuses_to_clobber() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a citykg backup"));
 
     // The restored store serves, and the restored token still writes.
-    let server = serve(&data, &dir.path().join("serve3.log"));
+    let server = serve_process(&data, Some(&dir.path().join("serve3.log")));
     let (status, answer) = put(&server, &token, small());
     assert!(status == 200 || status == 201, "{status}: {answer}");
 }
@@ -231,7 +186,7 @@ fn a_token_is_never_echoed_in_an_answer_or_the_log() {
     let secret_of = |token: &str| token.rsplit('_').next().unwrap_or(token).to_owned();
     let forged = format!("{}x", &helsinki[..helsinki.len() - 1]);
     let garbage = "not-a-citykg-token-SECRETVALUE123456";
-    let server = serve(&data, &dir.path().join("serve.log"));
+    let server = serve_process(&data, Some(&dir.path().join("serve.log")));
     let mut answers = Vec::new();
     for token in [&helsinki, &stockholm, &forged, &garbage.to_owned()] {
         // Valid, wrong city, wrong secret, malformed; with good and bad bodies.
@@ -260,7 +215,7 @@ fn a_token_is_never_echoed_in_an_answer_or_the_log() {
     }
     // Let the batched log reach the file, then stop the server.
     std::thread::sleep(Duration::from_millis(500));
-    let log_path = server.log.clone();
+    let log_path = server.log.clone().expect("a log");
     drop(server);
     let log = std::fs::read_to_string(&log_path).expect("log");
     assert!(log.contains("citykg"), "the log was written: {log}");

@@ -7,11 +7,10 @@
 mod common;
 
 use citykg::ingest::tokens::TokenStore;
-use common::{client, repo_root};
+use common::{ServeProcess as Server, client, repo_root};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const GRAPH: &str = "https://w3id.org/citykg/graph/helsinki";
@@ -23,42 +22,6 @@ enum Kill {
     After(u64),
     FileWritten,
     VersionListed,
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_citykg"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .arg("--bundle-dir")
-        .arg(repo_root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start citykg serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let base = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .map(|host| format!("http://{host}"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    Server { child, base }
 }
 
 /// A valid Helsinki dataset with `n` generated practices (plus the small fixture).
@@ -128,7 +91,7 @@ fn kill_9_during_a_contribution_leaves_old_or_new_never_a_mix() {
         Kill::After(600),
     ];
     for (trial, kill_point) in kill_points.iter().enumerate() {
-        let server = serve(&data_dir);
+        let server = common::serve_process(&data_dir, None);
         let before = state(&server, "none");
         let tag = format!("trial {trial}");
         let body = dataset(PRACTICES + trial, &tag);
@@ -171,7 +134,7 @@ fn kill_9_during_a_contribution_leaves_old_or_new_never_a_mix() {
         server.child.wait().expect("wait");
         let _ = request.join();
 
-        let server = serve(&data_dir);
+        let server = common::serve_process(&data_dir, None);
         let after = state(&server, &tag);
         let old = after.2 == before.2 && after.0 == before.0 && after.1 == 0;
         let new = after.2 == Some(expected_version)
@@ -188,7 +151,7 @@ fn kill_9_during_a_contribution_leaves_old_or_new_never_a_mix() {
     }
     eprintln!("outcome per kill point: {outcomes:?}");
     // After the crashes the store still takes contributions.
-    let server = serve(&data_dir);
+    let server = common::serve_process(&data_dir, None);
     let response = client()
         .put(format!("{}/api/contributions/helsinki", server.base))
         .bearer_auth(&token)
@@ -409,7 +372,7 @@ fn kill_9_at_random_moments_keeps_every_promise() {
     let dir = tempfile::tempdir().expect("tmp");
     let data_dir = dir.path().join("store");
     let token = TokenStore::new(&data_dir).add("helsinki").expect("token").1;
-    let mut server = serve(&data_dir);
+    let mut server = common::serve_process(&data_dir, None);
     let mut committed = listed(&versions_json(&server));
     let mut tally = std::collections::BTreeMap::<&str, usize>::new();
     for kill in 0..kills {
@@ -484,8 +447,16 @@ fn kill_9_at_random_moments_keeps_every_promise() {
             acknowledged = false;
             *tally.entry("token change").or_default() += 1;
         }
-        server = serve(&data_dir);
+        server = common::serve_process(&data_dir, None);
         committed = check_after_restart(&server, &data_dir, &committed, acknowledged, &tag, &what);
+        if (kill + 1) % 50 == 0 {
+            // Progress of a long run (CRASH_KILLS=1000): how far it got, if it is stopped.
+            eprintln!(
+                "{} kills checked (seed {seed}), {} versions so far",
+                kill + 1,
+                committed.len()
+            );
+        }
     }
     eprintln!(
         "kills per operation: {tally:?}; versions at the end: {}",

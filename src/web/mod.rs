@@ -13,6 +13,7 @@ pub mod html;
 pub mod i18n;
 pub mod labels;
 pub mod links;
+pub mod listener;
 pub mod map;
 pub mod metrics;
 pub mod pages;
@@ -69,6 +70,11 @@ pub struct ServeConfig {
     /// Where the token file and the contribution history live (`--shared-dir`), when several
     /// nodes share them; None: the data dir.
     pub shared_dir: Option<PathBuf>,
+    /// How long a client may take to send a request's headers (`--header-timeout`); also the
+    /// longest a kept-alive connection may sit idle.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body (`--body-timeout`).
+    pub body_timeout: Duration,
 }
 
 impl ServeConfig {
@@ -101,6 +107,8 @@ impl ServeConfig {
             rate_limit: None,
             remote: None,
             shared_dir: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -266,22 +274,14 @@ pub async fn serve(config: ServeConfig) -> Result<()> {
         .map_err(|e| Error::io(config.bind, e))?;
     println!("citykg is serving on http://{local}/ (SPARQL endpoint: http://{local}/sparql)");
     let backend = state.backend.clone();
-    // Without TCP_NODELAY, the last small write of a chunked response waits for the client's
-    // delayed ACK: ~16 ms added to every answer on a kept-alive connection (measured in bench/).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!("cannot set TCP_NODELAY: {e}");
-        }
-    });
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    let limits = listener::Limits {
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+    };
+    listener::serve(listener, router(state), limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
-    .map_err(|e| Error::io("server", e))?;
+    .await;
     backend.flush()?;
     Ok(())
 }

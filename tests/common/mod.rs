@@ -60,6 +60,10 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
     std_listener.set_nonblocking(true).expect("nonblocking");
     let addr = std_listener.local_addr().expect("local addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let limits = citykg::web::listener::Limits {
+        header_timeout: config.header_timeout,
+        body_timeout: config.body_timeout,
+    };
     let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -68,16 +72,12 @@ pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
             .expect("runtime");
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            // As `citykg serve` does: the peer address reaches handlers (for --trusted-proxy).
-            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            // As `citykg serve` does: its own accept loop, with the header and body timeouts,
+            // and the peer address reaching handlers (for --trusted-proxy and --rate-limit).
+            citykg::web::listener::serve(listener, router(state), limits, async {
+                let _ = rx.await;
+            })
+            .await;
         });
         runtime.shutdown_timeout(Duration::from_secs(5));
     });
@@ -256,4 +256,60 @@ pub fn first_link(html: &str, containing: &str) -> String {
         .into_iter()
         .find(|l| l.contains(containing))
         .unwrap_or_else(|| panic!("no link containing {containing}"))
+}
+
+/// A real `citykg serve` process on the bundle, for tests that kill, restart or read the log of
+/// the server (tests/backup.rs, tests/crash.rs); killed when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    /// Where its stderr (the log, at debug level) goes, when asked for.
+    pub log: Option<PathBuf>,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `citykg serve` on `data_dir` on an ephemeral port and waits for its first line (it
+/// prints the URL once it listens). With `log`, its stderr is written there at RUST_LOG=debug.
+pub fn serve_process(data_dir: &Path, log: Option<&Path>) -> ServeProcess {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_citykg"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .arg("--bundle-dir")
+        .arg(repo_root())
+        .stdout(Stdio::piped());
+    match log {
+        Some(path) => {
+            let stderr = std::fs::File::create(path).expect("log file");
+            command.env("RUST_LOG", "debug").stderr(stderr);
+        }
+        None => {
+            command.stderr(Stdio::null());
+        }
+    }
+    let mut child = command.spawn().expect("start citykg serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let base = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    ServeProcess {
+        child,
+        base,
+        log: log.map(Path::to_path_buf),
+    }
 }

@@ -94,7 +94,10 @@ pub async fn submit(
     };
     let body = axum::body::to_bytes(request.into_body(), state.max_upload_bytes)
         .await
-        .map_err(|_| {
+        .map_err(|e| {
+            if crate::web::listener::is_body_timeout(&e) {
+                return WebError::new(StatusCode::REQUEST_TIMEOUT, format!("{e}."));
+            }
             WebError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
