@@ -55,6 +55,17 @@ impl Lang {
     }
 }
 
+/// The language tag of a text when it differs from the page's language (for a `lang`
+/// attribute), None when it is the page's language or unknown ("" for a plain literal).
+pub fn foreign(tag: &str, page: Lang) -> Option<String> {
+    let primary = tag.split('-').next().unwrap_or("");
+    if primary.is_empty() || primary.eq_ignore_ascii_case(page.code()) {
+        None
+    } else {
+        Some(tag.to_owned())
+    }
+}
+
 const STRINGS: &[(&str, &str, &str)] = &[
     (
         "tagline",
@@ -455,6 +466,23 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("map_list", "The cities as a list", "Städerna som lista"),
     (
+        "coverage_caption",
+        "Practices per city (rows) and UN Sustainable Development Goal (columns): each cell gives the number of the city's practices that serve the goal; the darker the cell, the more practices. The same counts follow as a list, each linked to the practices.",
+        "Praktiker per stad (rader) och globalt mål (kolumner): varje ruta anger hur många av stadens praktiker som bidrar till målet; ju mörkare ruta, desto fler praktiker. Samma siffror finns nedan som lista, var och en länkad till praktikerna.",
+    ),
+    ("coverage_columns", "SDG goal number", "Globalt mål nummer"),
+    ("legend", "Legend", "Teckenförklaring"),
+    (
+        "coverage_scale",
+        "an empty cell: no practice",
+        "tom ruta: ingen praktik",
+    ),
+    (
+        "coverage_as_list",
+        "The chart as a list, with links to the practices",
+        "Diagrammet som lista, med länkar till praktikerna",
+    ),
+    (
         "find_similar",
         "Find similar practices",
         "Hitta liknande praktiker",
@@ -487,5 +515,8 @@ mod tests {
         headers.insert(header::ACCEPT_LANGUAGE, "de".parse().expect("header"));
         assert_eq!(Lang::from_request(None, &headers), Lang::En);
         assert_eq!(strings(Lang::Sv)["cities"], "Städer");
+        assert_eq!(foreign("en", Lang::Sv).as_deref(), Some("en"));
+        assert_eq!(foreign("sv-SE", Lang::Sv), None);
+        assert_eq!(foreign("", Lang::Sv), None);
     }
 }
