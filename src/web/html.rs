@@ -43,7 +43,18 @@ pub fn templates() -> Result<Environment<'static>> {
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;
     }
     env.add_filter("lang_attr", lang_attr);
+    env.add_filter("plural", plural);
     Ok(env)
+}
+
+/// `{{ n|plural(t.city_practice, t.city_practices) }}`: the singular for a count of one (a number
+/// or its text), else the plural.
+fn plural(n: minijinja::Value, one: String, many: String) -> String {
+    if n.to_string().trim() == "1" {
+        one
+    } else {
+        many
+    }
 }
 
 /// `{{ x.lang|lang_attr }}`: ` lang="en"` for text in another language than the page's (the
@@ -118,5 +129,9 @@ mod tests {
             ""
         );
         assert_eq!(super::lang_attr(None).to_string(), "");
+        let plural = |n: minijinja::Value| super::plural(n, "practice".into(), "practices".into());
+        assert_eq!(plural(1.into()), "practice");
+        assert_eq!(plural("1".into()), "practice");
+        assert_eq!(plural(11.into()), "practices");
     }
 }

@@ -74,6 +74,8 @@ pub struct Cell {
     pub text: String,
     pub href: Option<String>,
     pub meta: Option<String>,
+    /// A literal's language tag (written as `lang` on its text).
+    pub lang: Option<String>,
 }
 
 /// Renders a term as text, link and annotation.
@@ -83,11 +85,13 @@ pub fn cell(term: &Term, base_iri: &str) -> Cell {
             text: compact(n.as_str()),
             href: href_for(n.as_str(), base_iri),
             meta: None,
+            lang: None,
         },
         Term::BlankNode(b) => Cell {
             text: format!("_:{}", b.as_str()),
             href: None,
             meta: None,
+            lang: None,
         },
         Term::Literal(l) => {
             let meta = if let Some(lang) = l.language() {
@@ -101,6 +105,7 @@ pub fn cell(term: &Term, base_iri: &str) -> Cell {
                 text: l.value().to_owned(),
                 href: None,
                 meta,
+                lang: l.language().map(str::to_owned),
             }
         }
         #[allow(unreachable_patterns)]
@@ -108,6 +113,7 @@ pub fn cell(term: &Term, base_iri: &str) -> Cell {
             text: other.to_string(),
             href: None,
             meta: None,
+            lang: None,
         },
     }
 }

@@ -2,6 +2,7 @@
 //! struct and its SPARQL. This module holds what every page shares: the 404 page and the layer
 //! that renders a page handler's [`WebError`] as an HTML page.
 
+mod charts;
 pub mod city;
 pub mod compare;
 pub mod contribute;
