@@ -38,6 +38,7 @@ pub fn templates() -> Result<Environment<'static>> {
         ("transfers.html", include_str!("templates/transfers.html")),
         ("practices.html", include_str!("templates/practices.html")),
         ("pager.html", include_str!("templates/pager.html")),
+        ("dataset.html", include_str!("templates/dataset.html")),
     ] {
         env.add_template(name, source)
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;

@@ -468,6 +468,44 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("map_list", "The cities as a list", "Städerna som lista"),
     ("sparql_title", "SPARQL query", "SPARQL-fråga"),
     (
+        "skip_to_content",
+        "Skip to content",
+        "Hoppa till innehållet",
+    ),
+    (
+        "all_statements",
+        "Everything the data says about it",
+        "Allt som datan säger om den",
+    ),
+    (
+        "dataset_intro",
+        "citykg describes smart-city practices from Stockholm and its peer cities, each linked to the city strategy goals and UN Sustainable Development Goals it serves, with outcomes and sources. This page is the dataset's description for people; RDF clients get it as VoID and DCAT.",
+        "citykg beskriver smarta stadens praktiker i Stockholm och jämförbara städer, var och en kopplad till de strategimål och globala mål den bidrar till, med resultat och källor. Den här sidan beskriver datamängden för människor; RDF-klienter får samma beskrivning som VoID och DCAT.",
+    ),
+    ("dataset_use", "Use the data", "Använd datan"),
+    ("dataset_licence", "Licence", "Licens"),
+    ("dataset_endpoint", "SPARQL endpoint", "SPARQL-ändpunkt"),
+    (
+        "dataset_uri_space",
+        "Resource IRIs start with",
+        "Resursernas IRI:er börjar med",
+    ),
+    ("dataset_graphs", "Named graphs", "Namngivna grafer"),
+    ("dataset_total", "Triples in all", "Tripler totalt"),
+    ("dataset_graph", "Graph", "Graf"),
+    ("dataset_triples", "Triples", "Tripler"),
+    (
+        "dataset_modified",
+        "Current version from",
+        "Nuvarande version från",
+    ),
+    (
+        "dataset_vocabularies",
+        "Vocabularies used",
+        "Vokabulär som används",
+    ),
+    ("main_menu", "Main menu", "Huvudmeny"),
+    (
         "timeline_note",
         "Each bar is the number of the city's practices that started that year; a bar opens those practices in the practice finder.",
         "Varje stapel är antalet av stadens praktiker som startade det året; en stapel öppnar de praktikerna i sökverktyget.",
@@ -498,17 +536,16 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("query", "Query", "Fråga"),
     ("run_query", "Run query", "Kör frågan"),
     (
-        "permalink",
+        "query_permalink",
         "Permalink to this query",
         "Permanent länk till frågan",
     ),
     ("download", "Download", "Ladda ner"),
     ("answer", "Answer", "Svar"),
-    ("yes", "yes", "ja"),
     ("no", "no", "nej"),
     ("rows", "Rows", "Rader"),
     ("more_follow", "more follow", "fler följer"),
-    ("no_results", "No results.", "Inga resultat."),
+    ("sparql_no_results", "No results.", "Inga resultat."),
     ("previous_page", "Previous page", "Föregående sida"),
     ("next_page", "Next page", "Nästa sida"),
     (
@@ -583,6 +620,8 @@ mod tests {
         assert_eq!(Lang::from_request(None, &headers), Lang::En);
         assert_eq!(strings(Lang::Sv)["cities"], "Städer");
         assert_eq!(foreign("en", Lang::Sv).as_deref(), Some("en"));
+        let keys: std::collections::BTreeSet<&str> = STRINGS.iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(keys.len(), STRINGS.len(), "a key is given twice");
         assert_eq!(foreign("sv-SE", Lang::Sv), None);
         assert_eq!(foreign("", Lang::Sv), None);
     }

@@ -74,7 +74,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/.well-known/void", get(api::service::void))
         .route("/dump.nq", get(api::dump::nquads))
         .route("/dump.trig", get(api::dump::trig))
-        .route("/static/site.css", get(static_files::site_css));
+        .route("/static/site.css", get(static_files::site_css))
+        .route("/favicon.svg", get(static_files::favicon_svg))
+        .route("/favicon.ico", get(static_files::favicon_ico));
     Router::new()
         .merge(api)
         .merge(pages)

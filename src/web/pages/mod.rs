@@ -6,6 +6,7 @@ mod charts;
 pub mod city;
 pub mod compare;
 pub mod contribute;
+pub mod dataset;
 mod exchange;
 mod facts;
 mod format;
