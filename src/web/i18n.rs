@@ -436,6 +436,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("sort_year", "start year", "startår"),
     ("sort_relevance", "relevance", "relevans"),
     ("found", "practices found", "praktiker hittades"),
+    ("found_one", "practice found", "praktik hittades"),
     ("showing", "Showing", "Visar"),
     ("permalink", "Link to this selection", "Länk till urvalet"),
     ("as_csv", "CSV", "CSV"),
@@ -466,6 +467,19 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Varje cirkel begränsar urvalet till sin stad. Kuster och gränser: Natural Earth (allmän egendom), med ett rutnät på 10° longitud och latitud.",
     ),
     ("map_list", "The cities as a list", "Städerna som lista"),
+    (
+        "narrow_peers",
+        "Narrow the peer practices",
+        "Begränsa förebilderna",
+    ),
+    ("narrow_country", "Country", "Land"),
+    ("narrow_theme", "Theme", "Tema"),
+    ("narrow_stage", "Stage", "Skede"),
+    (
+        "narrow_clear",
+        "Show all peer practices",
+        "Visa alla förebilder",
+    ),
     ("sparql_title", "SPARQL query", "SPARQL-fråga"),
     (
         "skip_to_content",

@@ -4,10 +4,12 @@
 // playwright-core 1.65.1) live in $AXE_DIR/node_modules (./scripts/setup-deps.sh --browser installs
 // them into target/axe).
 //
-// The language check: $LANG_TEXTS names a JSON file {"en": [...], "sv": [...]} of the data's literals
-// in each language (texts found in both languages left out). On a page in one language, every text
-// node that is one of the other language's literals, or contains one of at least 16 characters,
-// must sit inside an element whose `lang` is that language.
+// The language check: $LANG_TEXTS names a JSON file {"en": [...], "sv": [...], "unknown": [...]} of
+// the data's literals in each language (texts found in both languages left out) and of the texts
+// whose language the data does not tell (plain literals, texts in both). On a page in one language,
+// every text node that is one of the other language's literals, or contains one of at least 16
+// characters, must sit inside an element whose `lang` is that language; a text node that is
+// itself one of the unknown texts is left alone.
 // With $SHOTS set, a screenshot of each URL at each width goes to $SHOTS/<n>-<width>.png.
 import { createRequire } from 'module';
 import fs from 'fs';
@@ -66,8 +68,9 @@ for (const url of process.argv.slice(2)) {
         const pageLang = (document.documentElement.lang || '').slice(0, 2);
         const norm = (s) => s.replace(/\s+/g, ' ').trim();
         const found = [];
+        const unknown = new Set((texts.unknown || []).map(norm));
         for (const [lang, list] of Object.entries(texts)) {
-          if (lang === pageLang) continue;
+          if (lang === pageLang || lang === 'unknown') continue;
           const exact = new Set(list.map(norm));
           const long = list.map(norm).filter((s) => s.length >= 16);
           const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -76,6 +79,7 @@ for (const url of process.argv.slice(2)) {
             if (text.length < 2) continue;
             const parent = node.parentElement;
             if (!parent || parent.closest('script, style, textarea, code, pre, svg title')) continue;
+            if (unknown.has(text)) continue;
             if (!exact.has(text) && !long.some((s) => text.includes(s))) continue;
             const marked = parent.closest('[lang]');
             const have = marked ? marked.getAttribute('lang').slice(0, 2) : '';

@@ -13,6 +13,7 @@ mod format;
 pub mod goal;
 pub mod home;
 pub mod ontology;
+mod peer_filters;
 mod peers;
 pub mod practice;
 pub mod practices;

@@ -81,7 +81,7 @@ pub async fn dereference(
     }
     let specific = match kind.as_str() {
         "city" => super::city::paged(&state, &iri, &page, &pairs, state.page_size).await?,
-        "goal" => super::goal::page(&state, &iri, &page).await?,
+        "goal" => super::goal::page(&state, &iri, &page, &pairs).await?,
         "practice" => super::practice::page(&state, &iri, &page).await?,
         _ => None,
     };
