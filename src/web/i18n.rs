@@ -266,7 +266,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     (
         "prerequisites",
         "Prerequisites for transfer",
-        "Förutsättningar för att föra över insatsen",
+        "Förutsättningar för att föra över praktiken",
     ),
     ("contact", "Contact", "Kontakt"),
     (
@@ -286,12 +286,12 @@ const STRINGS: &[(&str, &str, &str)] = &[
     (
         "transfers_title",
         "Transfers of practice between cities",
-        "Överföringar av insatser mellan städer",
+        "Överföringar av praktiker mellan städer",
     ),
     (
         "transfers_intro",
         "Which city took up which city's practice, as the sources say. Each arrow points from the giving city to the receiving one, and is thicker the more transfers it stands for; each city links to its page. The table below lists every transfer.",
-        "Vilken stad som har tagit efter vilken stads insats, enligt källorna. Varje pil pekar från den givande staden till den mottagande och är tjockare ju fler överföringar den står för; varje stad länkar till sin sida. Tabellen nedan listar varje överföring.",
+        "Vilken stad som har tagit efter vilken stads praktik, enligt källorna. Varje pil pekar från den givande staden till den mottagande och är tjockare ju fler överföringar den står för; varje stad länkar till sin sida. Tabellen nedan listar varje överföring.",
     ),
     (
         "transfers_home",
@@ -321,18 +321,18 @@ const STRINGS: &[(&str, &str, &str)] = &[
     (
         "peers_help_exchange",
         "Among those, practices that other cities have taken up, and practices from cities of similar size (within a factor of three in population), rank higher.",
-        "Bland dessa hamnar insatser som andra städer har tagit efter, och insatser från städer av liknande storlek (högst tre gånger större eller mindre folkmängd), högre upp.",
+        "Bland dessa hamnar praktiker som andra städer har tagit efter, och praktiker från städer av liknande storlek (högst tre gånger större eller mindre folkmängd), högre upp.",
     ),
     ("contribute", "Contribute data", "Bidra med data"),
     (
         "contribute_intro",
         "Data stewards of partner cities check and publish their city's practices here. Every upload is validated against the citykg shapes; an accepted upload replaces the city's data as a new version, and earlier versions stay retrievable.",
-        "Dataansvariga i partnerstäder kontrollerar och publicerar sin stads insatser här. Varje uppladdning valideras mot citykgs regler; en godkänd uppladdning ersätter stadens data som en ny version, och tidigare versioner går att hämta.",
+        "Dataansvariga i partnerstäder kontrollerar och publicerar sin stads praktiker här. Varje uppladdning valideras mot citykgs regler; en godkänd uppladdning ersätter stadens data som en ny version, och tidigare versioner går att hämta.",
     ),
     (
         "contribute_csv",
         "No RDF at hand? Start from the CSV template (one row per practice) or from your city's current practices as CSV; docs/contribute.md in the repository explains every column.",
-        "Inget RDF till hands? Börja från CSV-mallen (en rad per insats) eller från stadens nuvarande insatser som CSV; docs/contribute.md i kodförrådet förklarar varje kolumn.",
+        "Inget RDF till hands? Börja från CSV-mallen (en rad per praktik) eller från stadens nuvarande praktiker som CSV; docs/contribute.md i kodförrådet förklarar varje kolumn.",
     ),
     ("csv_template", "CSV template", "CSV-mall"),
     ("token", "Contributor token", "Bidragstoken"),

@@ -170,14 +170,19 @@ pub async fn void(
     page: PageCtx,
 ) -> Result<Response, WebError> {
     let work_state = state.clone();
-    let (mut sizes, vocabularies, versions) = blocking::run(&state, move |_| {
+    let (mut sizes, vocabularies, versions, cities) = blocking::run(&state, move |_| {
         let sizes = work_state.backend.graph_sizes()?;
         let vocabularies = work_state.backend.select(
             "SELECT DISTINCT ?ns WHERE { { SELECT DISTINCT ?p WHERE { ?s ?p ?o } } \
              BIND(REPLACE(STR(?p), \"(#|/)[^#/]*$\", \"$1\") AS ?ns) } ORDER BY ?ns",
         )?;
         let versions = current_versions(&work_state.backend)?;
-        Ok((sizes, vocabularies, versions))
+        // The cities, so that the page links a city's graph to its page.
+        let cities = work_state.backend.select_strings(&format!(
+            "SELECT ?c WHERE {{ ?c a <{}City> }}",
+            crate::vocab::CKG
+        ))?;
+        Ok((sizes, vocabularies, versions, cities))
     })
     .await?;
     let dataset = n(&format!("{}dataset", state.base_iri));
@@ -292,7 +297,7 @@ pub async fn void(
                             Term::Literal(l) => l.value().chars().take(10).collect(),
                             other => other.to_string(),
                         });
-                DatasetView::graph(name, &state.base_iri, *count, modified)
+                DatasetView::graph(name, &state.base_iri, *count, modified, &cities)
             })
             .collect();
         let view = DatasetView {

@@ -34,14 +34,23 @@ pub struct DatasetView {
 }
 
 impl DatasetView {
-    /// Shortens the graph names and links each city graph to its city's page.
-    pub fn graph(name: &str, base_iri: &str, triples: u64, modified: Option<String>) -> GraphRow {
+    /// Shortens the graph names and links each city's graph to its city's page (`cities`: rows
+    /// of city IRIs).
+    pub fn graph(
+        name: &str,
+        base_iri: &str,
+        triples: u64,
+        modified: Option<String>,
+        cities: &[Vec<String>],
+    ) -> GraphRow {
         let local = name
             .strip_prefix(&format!("{base_iri}graph/"))
             .map(str::to_owned);
         let href = local
             .as_ref()
-            .and_then(|g| href_for(&format!("{base_iri}id/city/{g}"), base_iri));
+            .map(|g| format!("{base_iri}id/city/{g}"))
+            .filter(|city| cities.iter().any(|row| row.first() == Some(city)))
+            .and_then(|city| href_for(&city, base_iri));
         GraphRow {
             name: local.unwrap_or_else(|| compact(name)),
             href,
