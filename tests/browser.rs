@@ -1,6 +1,8 @@
 //! The pages in a real headless browser (Debian's `chromium`): each loads without a single console
 //! message (the pages need no script, so any message — an error, a failed load — is a defect), and a
-//! screenshot of each is saved under target/screenshots/ for review.
+//! screenshot of each is saved under target/screenshots/ for review. Then axe-core checks every
+//! page kind in both languages against WCAG 2.1 A and AA at 1280 and 390 px, with no sideways
+//! scrolling and `lang` on every text in the other language (tests/axe/run.mjs).
 //!
 //! Mandatory in CI (`.ci/run` installs chromium and sets CI=true); elsewhere the test is skipped with
 //! a notice when chromium is missing (`./scripts/setup-deps.sh --browser` installs it).

@@ -202,7 +202,7 @@ pub fn city_colour(slug: &str) -> String {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     let hue = (hash % 360) as f64;
-    hsl_hex(hue, 0.70, 0.36)
+    hsl_hex(hue, 0.70, 0.32)
 }
 
 /// `#rrggbb` from a hue in degrees and saturation and lightness in 0..1.
@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(city_colour("stockholm"), city_colour("stockholm"));
         assert_ne!(city_colour("stockholm"), city_colour("helsinki"));
         for hue in (0..360).step_by(5) {
-            let colour = hsl_hex(f64::from(hue), 0.70, 0.36);
+            let colour = hsl_hex(f64::from(hue), 0.70, 0.32);
             assert!(
                 contrast_with_white(&colour) >= 3.0,
                 "{colour} at hue {hue}: {:.2}",
