@@ -366,3 +366,74 @@ fn the_map_highlights_the_selection_and_links_into_the_finder() {
     // The list beside the map links every city's page.
     assert!(html.contains("href=\"/id/city/stockholm?lang=en\""));
 }
+
+/// The peer practices a goal page lists (its `#peers` section), as practice paths.
+fn peer_paths(html: &str) -> BTreeSet<String> {
+    let section = html
+        .split("<section id=\"peers\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("");
+    let list = section.split("<ol class=\"peers\">").nth(1).unwrap_or("");
+    links(list)
+        .into_iter()
+        .filter(|l| l.starts_with("/id/practice/"))
+        .map(|l| l.split('?').next().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// The third officer task: a goal's peers narrowed to one country, from `/` in three clicks
+/// (home → city → goal → country), the same peers as the whole list's that are in that country.
+#[test]
+fn a_goals_peers_narrowed_to_one_country_take_three_clicks() {
+    let server = start();
+    let danish: BTreeSet<String> = column(
+        &select_json(
+            &server,
+            &format!(
+                "{PREFIXES} SELECT ?p WHERE {{ ?p a ckg:Practice ; ckg:city/schema:containedInPlace <http://www.wikidata.org/entity/Q35> }}"
+            ),
+        ),
+        "p",
+    )
+    .into_iter()
+    .map(|iri| iri.replace("https://w3id.org/citykg", ""))
+    .collect();
+    assert!(!danish.is_empty());
+    for lang in ["en", "sv"] {
+        let (_, home) = page(&server, "/", Some(lang));
+        let city = first_link(&home, "/id/city/stockholm?");
+        let (_, city_html) = page(&server, &city, None); // click 1
+        let goal = first_link(&city_html, "/id/goal/stockholm-ecologically-sustainable?");
+        let (_, goal_html) = page(&server, &goal, None); // click 2
+        let all = peer_paths(&goal_html);
+        let country = first_link(&goal_html, "country=Q35"); // click 3
+        assert!(country.contains(&format!("lang={lang}")), "{country}");
+        let (status, narrowed_html) = page(&server, &country, None);
+        assert_eq!(status, 200);
+        let narrowed = peer_paths(&narrowed_html);
+        let expected: BTreeSet<String> = all.intersection(&danish).cloned().collect();
+        assert!(!expected.is_empty(), "{lang}: no Danish peer");
+        assert_eq!(narrowed, expected, "{lang}");
+        assert!(narrowed.len() < all.len(), "{lang}: the list was narrowed");
+        // The count beside the country said how many would be left.
+        let label = if lang == "sv" { "Danmark" } else { "Denmark" };
+        assert!(
+            goal_html.contains(&format!(
+                ">{label}</a> <span class=\"count\">({})</span>",
+                expected.len()
+            )),
+            "{lang}"
+        );
+        // Theme and stage narrow the same way, and a choice can be cleared.
+        assert!(links(&goal_html).iter().any(|l| l.contains("theme=")));
+        assert!(links(&goal_html).iter().any(|l| l.contains("stage=")));
+        let clear = first_link(&narrowed_html, "#peers");
+        assert!(
+            links(&narrowed_html)
+                .iter()
+                .any(|l| !l.contains("country=") && l.ends_with("#peers")),
+            "{clear}"
+        );
+    }
+}

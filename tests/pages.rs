@@ -248,6 +248,11 @@ fn a_crawl_from_home_finds_no_broken_link() {
             if path.starts_with("/practices") && link.starts_with("/practices") {
                 continue;
             }
+            // A goal's peer choices (`?country=…#peers`) combine the same way: they are visited
+            // from the goal page itself, and tests/finder.rs follows them.
+            if path.ends_with("#peers") && link.ends_with("#peers") {
+                continue;
+            }
             if seen.insert(link.clone()) {
                 queue.push_back(link);
             }
@@ -524,8 +529,9 @@ fn a_practice_shows_its_stage_cost_lessons_and_contact() {
     let money = section_from(&html, "<section id=\"money\">");
     assert!(money.contains("<h2>Cost and funding</h2>"), "{money}");
     assert!(
-        money.contains("<td>1,000,000 EUR</td><td>2014</td>")
-            && money.contains("Bloomberg Philanthropies"),
+        money.contains(
+            "<td data-label=\"Amount\">1,000,000 EUR</td><td data-label=\"Year\">2014</td>"
+        ) && money.contains("Bloomberg Philanthropies"),
         "amount, currency, year and funder: {money}"
     );
     let lessons = section_from(&html, "<section id=\"lessons\">");
@@ -629,7 +635,8 @@ fn the_transfers_page_draws_the_network_and_lists_every_transfer() {
         .expect("Madrid → Barcelona, Decidim");
     assert!(decidim.contains("/id/practice/madrid-decide-madrid?lang=en"));
     assert!(
-        decidim.contains("Forked software") && decidim.contains("<td>2016</td>"),
+        decidim.contains("Forked software")
+            && decidim.contains("<td data-label=\"Year\">2016</td>"),
         "{decidim}"
     );
     assert!(
@@ -669,7 +676,7 @@ fn the_transfers_page_draws_the_network_and_lists_every_transfer() {
     );
     let (_, html) = page(&server, "/transfers?lang=sv", None);
     assert!(
-        html.contains("<h1>Överföringar av insatser mellan städer</h1>")
+        html.contains("<h1>Överföringar av praktiker mellan städer</h1>")
             && html.contains("Förgrenad programvara")
     );
 }

@@ -4,6 +4,7 @@
 
 mod build;
 mod query;
+mod synonyms;
 
 pub use query::{Highlighter, Hit, Results};
 

@@ -30,6 +30,9 @@ pub struct Hit {
     /// A piece of the hit's text around the matches, as HTML: every piece of text escaped, the
     /// matching words in `<mark>`. Empty when the hit has no text.
     pub snippet: String,
+    /// The language group of the snippet's text and of the label the page shows (for `lang`).
+    pub snippet_group: Option<Group>,
+    pub label_group: Option<Group>,
 }
 
 /// The hits of one search, best first.
@@ -173,6 +176,7 @@ pub(super) fn search(
     if q.is_empty() {
         return Ok(Results::empty());
     }
+    let expanded = super::synonyms::expand(&q);
     let fields = weighted_fields(live);
     let mut parser = QueryParser::for_index(&live.index, fields.iter().map(|(f, _)| *f).collect());
     for (field, weight) in fields {
@@ -180,7 +184,7 @@ pub(super) fn search(
     }
     parser.set_conjunction_by_default();
     // Lenient: a stray quote, brace or operator is read as well as it can be, never an error.
-    let (query, _errors) = parser.parse_query_lenient(&q);
+    let (query, _errors) = parser.parse_query_lenient(&expanded);
     let searcher = live.reader.searcher();
     let (top, total) = searcher
         .search(
@@ -365,7 +369,7 @@ fn collect(
             text_generators.push(generator(f.text(*g), SNIPPET_CHARS)?);
             name_generators.push(generator(f.name(*g), NAME_CHARS)?);
         }
-        texts.push((f.text(*g), text_generators));
+        texts.push((*g, f.text(*g), text_generators));
         names.push((*g, f.name(*g), name_generators));
     }
     let mut hits = Vec::with_capacity(top.len());
@@ -394,13 +398,15 @@ fn collect(
             .iter()
             .copied()
             .find(|g| !first(f.name(*g)).is_empty());
-        let snippet = best_snippet(&texts, &names, label_group, &first);
+        let (snippet, snippet_group) = best_snippet(&texts, &names, label_group, &first);
         hits.push(Hit {
             iri,
             kind,
             cities,
             score,
             snippet,
+            snippet_group,
+            label_group,
         });
     }
     Ok(Results {
@@ -435,12 +441,12 @@ fn most_marked(generators: &[SnippetGenerator], text: &str) -> Option<Snippet> {
 /// The snippet of a hit: its text around the matches (reader's language first); else its other
 /// names where they match (a Swedish name found from an English page); else the start of its text.
 fn best_snippet(
-    texts: &[(Field, Vec<SnippetGenerator>)],
+    texts: &[(Group, Field, Vec<SnippetGenerator>)],
     names: &[(Group, Field, Vec<SnippetGenerator>)],
     label_group: Option<Group>,
     value: &dyn Fn(Field) -> String,
-) -> String {
-    for (field, generators) in texts {
+) -> (String, Option<Group>) {
+    for (group, field, generators) in texts {
         let text = value(*field);
         if text.is_empty() {
             continue;
@@ -455,7 +461,7 @@ fn best_snippet(
             if range.end < text.trim_end().len() {
                 html.push_str(" …");
             }
-            return html;
+            return (html, Some(*group));
         }
     }
     for (group, field, generators) in names {
@@ -470,16 +476,16 @@ fn best_snippet(
                 .iter()
                 .map(|r| r.start + start..r.end + start)
                 .collect();
-            return marked(&text, &ranges);
+            return (marked(&text, &ranges), Some(*group));
         }
     }
-    for (field, _) in texts {
+    for (group, field, _) in texts {
         let text = value(*field);
         if !text.is_empty() {
-            return escape_html(&opening(&text, SNIPPET_CHARS));
+            return (escape_html(&opening(&text, SNIPPET_CHARS)), Some(*group));
         }
     }
-    String::new()
+    (String::new(), None)
 }
 
 /// The start of `text`, cut at a space before `chars` characters, with "…" when cut.

@@ -38,11 +38,35 @@ pub fn templates() -> Result<Environment<'static>> {
         ("transfers.html", include_str!("templates/transfers.html")),
         ("practices.html", include_str!("templates/practices.html")),
         ("pager.html", include_str!("templates/pager.html")),
+        ("dataset.html", include_str!("templates/dataset.html")),
     ] {
         env.add_template(name, source)
             .map_err(|e| Error::Invalid(format!("template {name}: {e}")))?;
     }
+    env.add_filter("lang_attr", lang_attr);
+    env.add_filter("plural", plural);
     Ok(env)
+}
+
+/// `{{ n|plural(t.city_practice, t.city_practices) }}`: the singular for a count of one (a number
+/// or its text), else the plural.
+fn plural(n: minijinja::Value, one: String, many: String) -> String {
+    if n.to_string().trim() == "1" {
+        one
+    } else {
+        many
+    }
+}
+
+/// `{{ x.lang|lang_attr }}`: ` lang="en"` for text in another language than the page's (the
+/// views set `lang` only then), nothing otherwise. A tag that is not a language tag is dropped.
+fn lang_attr(tag: Option<String>) -> minijinja::Value {
+    match tag {
+        Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+            minijinja::Value::from_safe_string(format!(" lang=\"{t}\""))
+        }
+        _ => minijinja::Value::from(""),
+    }
 }
 
 /// A serialisable value for a template context.
@@ -91,4 +115,24 @@ pub fn render(
 /// A page that is rendered with status 200.
 pub fn page(state: &SharedState, name: &str, ctx: minijinja::Value, page: &PageCtx) -> Response {
     render(state, name, ctx, StatusCode::OK, page)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lang_attr_marks_only_language_tags() {
+        assert_eq!(
+            super::lang_attr(Some("en".into())).to_string(),
+            " lang=\"en\""
+        );
+        assert_eq!(
+            super::lang_attr(Some("x\" onload=\"y".into())).to_string(),
+            ""
+        );
+        assert_eq!(super::lang_attr(None).to_string(), "");
+        let plural = |n: minijinja::Value| super::plural(n, "practice".into(), "practices".into());
+        assert_eq!(plural(1.into()), "practice");
+        assert_eq!(plural("1".into()), "practice");
+        assert_eq!(plural(11.into()), "practices");
+    }
 }

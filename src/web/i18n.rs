@@ -55,6 +55,17 @@ impl Lang {
     }
 }
 
+/// The language tag of a text when it differs from the page's language (for a `lang`
+/// attribute), None when it is the page's language or unknown ("" for a plain literal).
+pub fn foreign(tag: &str, page: Lang) -> Option<String> {
+    let primary = tag.split('-').next().unwrap_or("");
+    if primary.is_empty() || primary.eq_ignore_ascii_case(page.code()) {
+        None
+    } else {
+        Some(tag.to_owned())
+    }
+}
+
 const STRINGS: &[(&str, &str, &str)] = &[
     (
         "tagline",
@@ -182,6 +193,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("none", "None recorded.", "Inga registrerade."),
     ("city_practices", "practices", "praktiker"),
+    ("city_practice", "practice", "praktik"),
     ("compare", "Compare cities", "Jämför städer"),
     ("ontology", "Ontology", "Ontologi"),
     (
@@ -254,7 +266,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     (
         "prerequisites",
         "Prerequisites for transfer",
-        "Förutsättningar för att föra över insatsen",
+        "Förutsättningar för att föra över praktiken",
     ),
     ("contact", "Contact", "Kontakt"),
     (
@@ -274,12 +286,12 @@ const STRINGS: &[(&str, &str, &str)] = &[
     (
         "transfers_title",
         "Transfers of practice between cities",
-        "Överföringar av insatser mellan städer",
+        "Överföringar av praktiker mellan städer",
     ),
     (
         "transfers_intro",
         "Which city took up which city's practice, as the sources say. Each arrow points from the giving city to the receiving one, and is thicker the more transfers it stands for; each city links to its page. The table below lists every transfer.",
-        "Vilken stad som har tagit efter vilken stads insats, enligt källorna. Varje pil pekar från den givande staden till den mottagande och är tjockare ju fler överföringar den står för; varje stad länkar till sin sida. Tabellen nedan listar varje överföring.",
+        "Vilken stad som har tagit efter vilken stads praktik, enligt källorna. Varje pil pekar från den givande staden till den mottagande och är tjockare ju fler överföringar den står för; varje stad länkar till sin sida. Tabellen nedan listar varje överföring.",
     ),
     (
         "transfers_home",
@@ -309,18 +321,18 @@ const STRINGS: &[(&str, &str, &str)] = &[
     (
         "peers_help_exchange",
         "Among those, practices that other cities have taken up, and practices from cities of similar size (within a factor of three in population), rank higher.",
-        "Bland dessa hamnar insatser som andra städer har tagit efter, och insatser från städer av liknande storlek (högst tre gånger större eller mindre folkmängd), högre upp.",
+        "Bland dessa hamnar praktiker som andra städer har tagit efter, och praktiker från städer av liknande storlek (högst tre gånger större eller mindre folkmängd), högre upp.",
     ),
     ("contribute", "Contribute data", "Bidra med data"),
     (
         "contribute_intro",
         "Data stewards of partner cities check and publish their city's practices here. Every upload is validated against the citykg shapes; an accepted upload replaces the city's data as a new version, and earlier versions stay retrievable.",
-        "Dataansvariga i partnerstäder kontrollerar och publicerar sin stads insatser här. Varje uppladdning valideras mot citykgs regler; en godkänd uppladdning ersätter stadens data som en ny version, och tidigare versioner går att hämta.",
+        "Dataansvariga i partnerstäder kontrollerar och publicerar sin stads praktiker här. Varje uppladdning valideras mot citykgs regler; en godkänd uppladdning ersätter stadens data som en ny version, och tidigare versioner går att hämta.",
     ),
     (
         "contribute_csv",
         "No RDF at hand? Start from the CSV template (one row per practice) or from your city's current practices as CSV; docs/contribute.md in the repository explains every column.",
-        "Inget RDF till hands? Börja från CSV-mallen (en rad per insats) eller från stadens nuvarande insatser som CSV; docs/contribute.md i kodförrådet förklarar varje kolumn.",
+        "Inget RDF till hands? Börja från CSV-mallen (en rad per praktik) eller från stadens nuvarande praktiker som CSV; docs/contribute.md i kodförrådet förklarar varje kolumn.",
     ),
     ("csv_template", "CSV template", "CSV-mall"),
     ("token", "Contributor token", "Bidragstoken"),
@@ -424,6 +436,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("sort_year", "start year", "startår"),
     ("sort_relevance", "relevance", "relevans"),
     ("found", "practices found", "praktiker hittades"),
+    ("found_one", "practice found", "praktik hittades"),
     ("showing", "Showing", "Visar"),
     ("permalink", "Link to this selection", "Länk till urvalet"),
     ("as_csv", "CSV", "CSV"),
@@ -454,6 +467,139 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Varje cirkel begränsar urvalet till sin stad. Kuster och gränser: Natural Earth (allmän egendom), med ett rutnät på 10° longitud och latitud.",
     ),
     ("map_list", "The cities as a list", "Städerna som lista"),
+    (
+        "narrow_peers",
+        "Narrow the peer practices",
+        "Begränsa förebilderna",
+    ),
+    ("narrow_country", "Country", "Land"),
+    ("narrow_theme", "Theme", "Tema"),
+    ("narrow_stage", "Stage", "Skede"),
+    (
+        "narrow_clear",
+        "Show all peer practices",
+        "Visa alla förebilder",
+    ),
+    ("sparql_title", "SPARQL query", "SPARQL-fråga"),
+    (
+        "skip_to_content",
+        "Skip to content",
+        "Hoppa till innehållet",
+    ),
+    (
+        "all_statements",
+        "Everything the data says about it",
+        "Allt som datan säger om den",
+    ),
+    (
+        "dataset_intro",
+        "citykg describes smart-city practices from Stockholm and its peer cities, each linked to the city strategy goals and UN Sustainable Development Goals it serves, with outcomes and sources. This page is the dataset's description for people; RDF clients get it as VoID and DCAT.",
+        "citykg beskriver smarta stadens praktiker i Stockholm och jämförbara städer, var och en kopplad till de strategimål och globala mål den bidrar till, med resultat och källor. Den här sidan beskriver datamängden för människor; RDF-klienter får samma beskrivning som VoID och DCAT.",
+    ),
+    ("dataset_use", "Use the data", "Använd datan"),
+    ("dataset_licence", "Licence", "Licens"),
+    ("dataset_endpoint", "SPARQL endpoint", "SPARQL-ändpunkt"),
+    (
+        "dataset_uri_space",
+        "Resource IRIs start with",
+        "Resursernas IRI:er börjar med",
+    ),
+    ("dataset_graphs", "Named graphs", "Namngivna grafer"),
+    ("dataset_total", "Triples in all", "Tripler totalt"),
+    ("dataset_graph", "Graph", "Graf"),
+    ("dataset_triples", "Triples", "Tripler"),
+    (
+        "dataset_modified",
+        "Current version from",
+        "Nuvarande version från",
+    ),
+    (
+        "dataset_vocabularies",
+        "Vocabularies used",
+        "Vokabulär som används",
+    ),
+    ("main_menu", "Main menu", "Huvudmeny"),
+    (
+        "timeline_note",
+        "Each bar is the number of the city's practices that started that year; a bar opens those practices in the practice finder.",
+        "Varje stapel är antalet av stadens praktiker som startade det året; en stapel öppnar de praktikerna i sökverktyget.",
+    ),
+    ("start_year", "Start year", "Startår"),
+    (
+        "compare_caption",
+        "The number of each city's practices per UN Sustainable Development Goal, one bar per city in the order of the legend; a city keeps its colour on every page. The tables below list the practices.",
+        "Antalet praktiker per globalt mål för varje stad, en stapel per stad i teckenförklaringens ordning; en stad har samma färg på alla sidor. Tabellerna nedan listar praktikerna.",
+    ),
+    ("compare_axis", "Practices per goal", "Praktiker per mål"),
+    (
+        "sparql_intro",
+        "The default graph is the union of all named graphs; use",
+        "Standardgrafen är unionen av alla namngivna grafer; använd",
+    ),
+    (
+        "sparql_intro_graph",
+        "to see who said what.",
+        "för att se vem som sagt vad.",
+    ),
+    (
+        "sparql_timeout",
+        "Queries stop after",
+        "Frågor avbryts efter",
+    ),
+    ("seconds", "seconds", "sekunder"),
+    ("query", "Query", "Fråga"),
+    ("run_query", "Run query", "Kör frågan"),
+    (
+        "query_permalink",
+        "Permalink to this query",
+        "Permanent länk till frågan",
+    ),
+    ("download", "Download", "Ladda ner"),
+    ("answer", "Answer", "Svar"),
+    ("no", "no", "nej"),
+    ("rows", "Rows", "Rader"),
+    ("more_follow", "more follow", "fler följer"),
+    ("sparql_no_results", "No results.", "Inga resultat."),
+    ("previous_page", "Previous page", "Föregående sida"),
+    ("next_page", "Next page", "Nästa sida"),
+    (
+        "no_queries",
+        "No queries are bundled.",
+        "Inga frågor medföljer.",
+    ),
+    (
+        "queries_intro",
+        "Research queries over the knowledge graph. Each opens in the query page, where you can change it and download the results.",
+        "Forskningsfrågor mot kunskapsgrafen. Varje fråga öppnas på frågesidan, där du kan ändra den och ladda ner resultatet.",
+    ),
+    (
+        "queries_in_english",
+        "The queries' titles and descriptions are written in English.",
+        "Frågornas rubriker och beskrivningar är skrivna på engelska.",
+    ),
+    ("run_this_query", "Run this query", "Kör den här frågan"),
+    (
+        "footer",
+        "citykg · smart-city practices linked to the strategy goals they serve · data CC BY 4.0, facts from the cited sources",
+        "citykg · smarta stadens praktiker kopplade till de strategimål de bidrar till · data CC BY 4.0, uppgifter från de angivna källorna",
+    ),
+    (
+        "coverage_caption",
+        "Practices per city (rows) and UN Sustainable Development Goal (columns): each cell gives the number of the city's practices that serve the goal; the darker the cell, the more practices. The same counts follow as a list, each linked to the practices.",
+        "Praktiker per stad (rader) och globalt mål (kolumner): varje ruta anger hur många av stadens praktiker som bidrar till målet; ju mörkare ruta, desto fler praktiker. Samma siffror finns nedan som lista, var och en länkad till praktikerna.",
+    ),
+    ("coverage_columns", "SDG goal number", "Globalt mål nummer"),
+    ("legend", "Legend", "Teckenförklaring"),
+    (
+        "coverage_scale",
+        "an empty cell: no practice",
+        "tom ruta: ingen praktik",
+    ),
+    (
+        "coverage_as_list",
+        "The chart as a list, with links to the practices",
+        "Diagrammet som lista, med länkar till praktikerna",
+    ),
     (
         "find_similar",
         "Find similar practices",
@@ -487,5 +633,10 @@ mod tests {
         headers.insert(header::ACCEPT_LANGUAGE, "de".parse().expect("header"));
         assert_eq!(Lang::from_request(None, &headers), Lang::En);
         assert_eq!(strings(Lang::Sv)["cities"], "Städer");
+        assert_eq!(foreign("en", Lang::Sv).as_deref(), Some("en"));
+        let keys: std::collections::BTreeSet<&str> = STRINGS.iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(keys.len(), STRINGS.len(), "a key is given twice");
+        assert_eq!(foreign("sv-SE", Lang::Sv), None);
+        assert_eq!(foreign("", Lang::Sv), None);
     }
 }

@@ -9,8 +9,20 @@ use crate::vocab::LABEL_PROPERTIES;
 use oxigraph::model::{NamedNode, Term};
 use std::collections::{BTreeSet, HashMap};
 
+/// A label and its language tag ("" for a plain literal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub text: String,
+    pub lang: String,
+}
+
 /// Picks the best label among (property, language, text) candidates.
 pub fn best_label(candidates: &[(String, String, String)], lang: Lang) -> Option<String> {
+    best_label_with_lang(candidates, lang).map(|l| l.text)
+}
+
+/// Like [`best_label`], keeping the language of the label picked (for `lang` attributes).
+pub fn best_label_with_lang(candidates: &[(String, String, String)], lang: Lang) -> Option<Label> {
     let rank = |property: &str| {
         LABEL_PROPERTIES
             .iter()
@@ -22,7 +34,10 @@ pub fn best_label(candidates: &[(String, String, String)], lang: Lang) -> Option
             .iter()
             .filter(|(_, l, _)| wanted(l))
             .min_by_key(|(p, _, text)| (rank(p), text.len()))
-            .map(|(_, _, text)| text.clone())
+            .map(|(_, l, text)| Label {
+                text: text.clone(),
+                lang: l.clone(),
+            })
     };
     pick(&|l| {
         l.eq_ignore_ascii_case(lang.code())
@@ -33,13 +48,13 @@ pub fn best_label(candidates: &[(String, String, String)], lang: Lang) -> Option
     .or_else(|| pick(&|_| true))
 }
 
-/// Labels of `iris` in `lang`, looked up in one query per 200 resources. IRIs without a label
-/// are absent from the map.
+/// Labels of `iris` in `lang` (with the language of each), looked up in one query per 200
+/// resources. IRIs without a label are absent from the map.
 pub fn labels<'a>(
     backend: &Backend,
     iris: impl IntoIterator<Item = &'a str>,
     lang: Lang,
-) -> Result<HashMap<String, String>> {
+) -> Result<HashMap<String, Label>> {
     let unique: BTreeSet<&str> = iris.into_iter().collect();
     let nodes: Vec<NamedNode> = unique
         .into_iter()
@@ -76,7 +91,7 @@ pub fn labels<'a>(
     }
     Ok(candidates
         .into_iter()
-        .filter_map(|(iri, c)| best_label(&c, lang).map(|l| (iri, l)))
+        .filter_map(|(iri, c)| best_label_with_lang(&c, lang).map(|l| (iri, l)))
         .collect())
 }
 

@@ -1,8 +1,8 @@
 //! Links and term display for pages: where an IRI links to, compact names for well-known
 //! namespaces, a rendered RDF term (`Cell`), labelled links (`Link`, `Linker`) and query links.
 
-use super::i18n::Lang;
-use super::labels::labels;
+use super::i18n::{Lang, foreign};
+use super::labels::{Label, labels};
 use crate::error::Result;
 use crate::store::Backend;
 use crate::vocab::{SDG_NS, ns};
@@ -74,6 +74,8 @@ pub struct Cell {
     pub text: String,
     pub href: Option<String>,
     pub meta: Option<String>,
+    /// A literal's language tag (written as `lang` on its text).
+    pub lang: Option<String>,
 }
 
 /// Renders a term as text, link and annotation.
@@ -83,11 +85,13 @@ pub fn cell(term: &Term, base_iri: &str) -> Cell {
             text: compact(n.as_str()),
             href: href_for(n.as_str(), base_iri),
             meta: None,
+            lang: None,
         },
         Term::BlankNode(b) => Cell {
             text: format!("_:{}", b.as_str()),
             href: None,
             meta: None,
+            lang: None,
         },
         Term::Literal(l) => {
             let meta = if let Some(lang) = l.language() {
@@ -101,6 +105,7 @@ pub fn cell(term: &Term, base_iri: &str) -> Cell {
                 text: l.value().to_owned(),
                 href: None,
                 meta,
+                lang: l.language().map(str::to_owned),
             }
         }
         #[allow(unreachable_patterns)]
@@ -108,6 +113,7 @@ pub fn cell(term: &Term, base_iri: &str) -> Cell {
             text: other.to_string(),
             href: None,
             meta: None,
+            lang: None,
         },
     }
 }
@@ -142,19 +148,33 @@ pub fn rdf_format_links(path: &str) -> Vec<FormatLink> {
     .collect()
 }
 
-/// A link with its text (and an optional longer title).
+/// A link with its text (and an optional longer title), and the text's language when it is not
+/// the page's (templates write it as `lang`).
 #[derive(Serialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Link {
     pub text: String,
     pub href: String,
     pub title: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl Link {
+    /// A link whose text is in the page's language (or has none).
+    pub fn new(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            href: href.into(),
+            title: None,
+            lang: None,
+        }
+    }
 }
 
 /// Turns IRIs into links with labels in the reader's language (one label lookup for them all).
 pub struct Linker {
     base_iri: String,
     lang: Lang,
-    labels: HashMap<String, String>,
+    labels: HashMap<String, Label>,
 }
 
 impl Linker {
@@ -174,8 +194,15 @@ impl Linker {
     pub fn label(&self, iri: &str) -> String {
         self.labels
             .get(iri)
-            .cloned()
+            .map(|l| l.text.clone())
             .unwrap_or_else(|| compact(iri))
+    }
+
+    /// The language of `iri`'s label when it is not the page's language.
+    pub fn label_lang(&self, iri: &str) -> Option<String> {
+        self.labels
+            .get(iri)
+            .and_then(|l| foreign(&l.lang, self.lang))
     }
 
     /// Where a link to `iri` goes: a page of ours (keeping the reader's language) or the IRI itself.
@@ -187,7 +214,12 @@ impl Linker {
     pub fn link(&self, iri: &str) -> Link {
         let href = self.href(iri);
         if let Some(number) = iri.strip_prefix(SDG_NS) {
-            let label = self.labels.get(iri).cloned();
+            let label = self.labels.get(iri).map(|l| l.text.clone());
+            let lang = if number.contains('.') || label.as_ref().is_none_or(|l| l.len() >= 60) {
+                None
+            } else {
+                self.label_lang(iri)
+            };
             let text = if number.contains('.') {
                 format!("SDG {number}")
             } else {
@@ -200,12 +232,14 @@ impl Linker {
                 text,
                 href,
                 title: label,
+                lang,
             };
         }
         Link {
             text: self.label(iri),
             href,
             title: None,
+            lang: self.label_lang(iri),
         }
     }
 

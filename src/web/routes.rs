@@ -1,6 +1,7 @@
 //! Every path and the handler that answers it, and the layers around them: the page routes get
 //! the HTML error layer; everything gets metrics, request logging, HTTP caching (`caching.rs`),
-//! the rate limit, CORS, the body limits and the security headers.
+//! the rate limit, CORS, the body limits, the security headers, and gzip for pages and the
+//! stylesheet (`compressible`).
 
 use super::{SharedState, admission, api, metrics, pages, security, static_files};
 use axum::Router;
@@ -8,7 +9,29 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, header};
 use axum::routing::get;
 use std::time::Duration;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+
+/// Pages and the stylesheet over 1 KiB are gzipped for clients that accept it (the finder is
+/// about 90 KB); SPARQL results, RDF and dumps are left as they are, so that streamed answers
+/// reach the client as they are written.
+fn compressible(
+    _: axum::http::StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let large = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_none_or(|n| n > 1024);
+    large && (kind.starts_with("text/html") || kind.starts_with("text/css"))
+}
 
 /// The router with every route and layer.
 pub fn router(state: SharedState) -> Router {
@@ -74,7 +97,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/.well-known/void", get(api::service::void))
         .route("/dump.nq", get(api::dump::nquads))
         .route("/dump.trig", get(api::dump::trig))
-        .route("/static/site.css", get(static_files::site_css));
+        .route("/static/site.css", get(static_files::site_css))
+        .route("/favicon.svg", get(static_files::favicon_svg))
+        .route("/favicon.ico", get(static_files::favicon_ico));
     Router::new()
         .merge(api)
         .merge(pages)
@@ -93,5 +118,6 @@ pub fn router(state: SharedState) -> Router {
         ))
         .layer(cors)
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(CompressionLayer::new().compress_when(compressible))
         .with_state(state)
 }

@@ -1,4 +1,5 @@
-//! The files the pages link to, compiled into the binary: the stylesheet `/static/site.css`.
+//! The files the pages link to, compiled into the binary: the stylesheet `/static/site.css` and
+//! the icon (`/favicon.svg`, and `/favicon.ico` for clients that ask for it unprompted).
 //! Pages carry no inline style or script (the Content-Security-Policy forbids both), so all their
 //! styling is here. The link carries a hash of the file (`?v=…`), so it may be cached for a year.
 
@@ -34,6 +35,32 @@ pub async fn site_css() -> Response {
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     response
+}
+
+/// The site's icon: a city grid, as SVG and as a 16 × 16 ICO.
+const FAVICON_SVG: &str = include_str!("static/favicon.svg");
+const FAVICON_ICO: &[u8] = include_bytes!("static/favicon.ico");
+
+/// An icon answer, cacheable for a day (its path carries no hash).
+fn icon(body: Response, content_type: &'static str) -> Response {
+    let mut response = body;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
+}
+
+/// GET /favicon.svg.
+pub async fn favicon_svg() -> Response {
+    icon(FAVICON_SVG.into_response(), "image/svg+xml")
+}
+
+/// GET /favicon.ico.
+pub async fn favicon_ico() -> Response {
+    icon(FAVICON_ICO.into_response(), "image/x-icon")
 }
 
 #[cfg(test)]

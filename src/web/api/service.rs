@@ -4,7 +4,8 @@
 use crate::vocab::ns::{DCAT, DCTERMS, FORMATS, PROV, SD, VOID};
 use crate::web::SharedState;
 use crate::web::error::WebError;
-use crate::web::request::{PublicOrigin, SparqlParams};
+use crate::web::pages::{self, dataset::DatasetView};
+use crate::web::request::{PageCtx, PublicOrigin, SparqlParams, wants_html};
 use crate::web::{blocking, rdf as rdf_answer};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -159,22 +160,29 @@ pub async fn service_description(
     rdf_response(&triples, headers, format)
 }
 
-/// GET /.well-known/void: VoID and DCAT description of the whole dataset.
+/// GET /.well-known/void: VoID and DCAT description of the whole dataset; for a browser (the
+/// `wants_html` rule, or `format=html`) the same as a page (`pages::dataset`).
 pub async fn void(
     State(state): State<SharedState>,
     headers: HeaderMap,
     PublicOrigin(base): PublicOrigin,
     params: SparqlParams,
+    page: PageCtx,
 ) -> Result<Response, WebError> {
     let work_state = state.clone();
-    let (mut sizes, vocabularies, versions) = blocking::run(&state, move |_| {
+    let (mut sizes, vocabularies, versions, cities) = blocking::run(&state, move |_| {
         let sizes = work_state.backend.graph_sizes()?;
         let vocabularies = work_state.backend.select(
             "SELECT DISTINCT ?ns WHERE { { SELECT DISTINCT ?p WHERE { ?s ?p ?o } } \
              BIND(REPLACE(STR(?p), \"(#|/)[^#/]*$\", \"$1\") AS ?ns) } ORDER BY ?ns",
         )?;
         let versions = current_versions(&work_state.backend)?;
-        Ok((sizes, vocabularies, versions))
+        // The cities, so that the page links a city's graph to its page.
+        let cities = work_state.backend.select_strings(&format!(
+            "SELECT ?c WHERE {{ ?c a <{}City> }}",
+            crate::vocab::CKG
+        ))?;
+        Ok((sizes, vocabularies, versions, cities))
     })
     .await?;
     let dataset = n(&format!("{}dataset", state.base_iri));
@@ -273,6 +281,42 @@ pub async fn void(
         if !sizes.iter().any(|(name, _)| *name == version.graph) {
             sizes.push((version.graph.clone(), 0));
         }
+    }
+    // A browser gets the same description as a page (the `format` parameter still picks RDF).
+    if params.format().is_none_or(|f| f == "html")
+        && (params.format().is_some() || wants_html(&headers))
+    {
+        let graphs = sizes
+            .iter()
+            .map(|(name, count)| {
+                let modified =
+                    versions
+                        .iter()
+                        .find(|v| v.graph == *name)
+                        .map(|v| match &v.modified {
+                            Term::Literal(l) => l.value().chars().take(10).collect(),
+                            other => other.to_string(),
+                        });
+                DatasetView::graph(name, &state.base_iri, *count, modified, &cities)
+            })
+            .collect();
+        let view = DatasetView {
+            endpoint: format!("{base}/sparql"),
+            dumps: vec![
+                ("N-Quads".into(), format!("{base}/dump.nq")),
+                ("TriG".into(), format!("{base}/dump.trig")),
+            ],
+            licence: "https://creativecommons.org/licenses/by/4.0/".into(),
+            uri_space: format!("{}id/", state.base_iri),
+            total,
+            graphs,
+            vocabularies: triples
+                .iter()
+                .filter(|t| t.predicate.as_str() == format!("{VOID}vocabulary"))
+                .map(|t| t.object.to_string().trim_matches(['<', '>']).to_owned())
+                .collect(),
+        };
+        return Ok(pages::dataset::page(&state, view, &page));
     }
     for (name, count) in sizes {
         let subset = BlankNode::default();

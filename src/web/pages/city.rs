@@ -12,8 +12,8 @@ use crate::store::{Backend, term_text as text};
 use crate::vocab::{CKG, ns};
 use crate::web::SharedState;
 use crate::web::error::WebError;
-use crate::web::i18n::Lang;
-use crate::web::labels::best_label;
+use crate::web::i18n::{Lang, foreign};
+use crate::web::labels::best_label_with_lang;
 use crate::web::links::{Link, Linker, compact, iris_in};
 use crate::web::paging::{PAGE_SIZE, Pager, Paging};
 use crate::web::request::{PageCtx, QueryPairs};
@@ -21,17 +21,6 @@ use axum::response::Response;
 use oxigraph::model::{NamedNode, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// One bar of a server-rendered SVG chart.
-#[derive(Serialize, Debug, PartialEq)]
-pub struct Bar {
-    pub x: u32,
-    pub width: u32,
-    pub y: u32,
-    pub height: u32,
-    pub label: String,
-    pub value: usize,
-}
 
 /// A goal in the tree, with its depth for indentation.
 #[derive(Serialize, Debug)]
@@ -52,6 +41,7 @@ pub struct StrategyView {
 #[derive(Serialize, Debug)]
 pub struct CityView {
     pub name: String,
+    pub name_lang: Option<String>,
     pub iri: String,
     pub slug: String,
     pub wikidata: Option<String>,
@@ -60,7 +50,7 @@ pub struct CityView {
     pub unlinked: Vec<Link>,
     pub by_theme: Vec<Group>,
     pub partners: Vec<Link>,
-    pub timeline: Vec<Bar>,
+    pub timeline: super::charts::Timeline,
     pub practice_count: usize,
     /// Incoming transfers, grouped by the giving city.
     pub learned_from: Vec<CityTransfers>,
@@ -294,10 +284,17 @@ pub fn paged_view(
         .map(|(v, l)| ("https://schema.org/name".to_owned(), l, v))
         .collect();
     let (learned_from, others_took) = transfers_of(backend, base_iri, city, lang)?;
+    let slug = city.as_str().rsplit('/').next().unwrap_or("").to_owned();
+    let (name, name_lang) = match best_label_with_lang(&names, lang) {
+        Some(l) => (l.text, foreign(&l.lang, lang)),
+        None => (compact(city.as_str()), None),
+    };
     Ok(Some(CityView {
-        name: best_label(&names, lang).unwrap_or_else(|| compact(city.as_str())),
+        name,
+        name_lang,
         iri: city.as_str().to_owned(),
-        slug: city.as_str().rsplit('/').next().unwrap_or("").to_owned(),
+        timeline: super::charts::timeline(&start_years(&rows.practices), &slug, lang),
+        slug,
         wikidata: facts
             .iris("http://www.w3.org/2002/07/owl#sameAs")
             .into_iter()
@@ -307,7 +304,6 @@ pub fn paged_view(
         unlinked: linker.sorted_links(on_page.difference(&linked)),
         by_theme,
         partners: linker.sorted_links(&partners),
-        timeline: timeline(&start_years(&rows.practices)),
         practice_count: all.len(),
         learned_from,
         others_took,
@@ -459,30 +455,6 @@ fn start_years(practices: &[Vec<Option<Term>>]) -> BTreeMap<i32, usize> {
     years
 }
 
-/// Bars for counts per year, in a 600×160 drawing.
-fn timeline(years: &BTreeMap<i32, usize>) -> Vec<Bar> {
-    let (Some(first), Some(last)) = (years.keys().next(), years.keys().last()) else {
-        return Vec::new();
-    };
-    let span = (last - first + 1).max(1) as u32;
-    let max = years.values().copied().max().unwrap_or(1).max(1) as u32;
-    let width = (560 / span).clamp(4, 40);
-    years
-        .iter()
-        .map(|(year, count)| {
-            let height = (*count as u32 * 110 / max).max(4);
-            Bar {
-                x: 30 + (*year - first) as u32 * 560 / span,
-                width,
-                y: 130 - height,
-                height,
-                label: year.to_string(),
-                value: *count,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,17 +463,6 @@ mod tests {
         Some(Term::NamedNode(NamedNode::new_unchecked(format!(
             "https://x/{s}"
         ))))
-    }
-
-    #[test]
-    fn timeline_spans_the_years_with_the_tallest_bar_for_the_most() {
-        assert!(timeline(&BTreeMap::new()).is_empty());
-        let bars = timeline(&BTreeMap::from([(2006, 1), (2016, 3)]));
-        assert_eq!(bars.len(), 2);
-        assert_eq!((bars[0].x, bars[1].x), (30, 30 + 10 * 560 / 11));
-        assert_eq!(bars[1].height, 110);
-        assert_eq!(bars[0].height, 36);
-        assert_eq!(bars[0].y + bars[0].height, 130);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `/compare?city=stockholm&city=helsinki`: cities side by side, by theme and by SDG goal, with the
 //! practices in each cell and a chart of the counts. A plain GET form picks the cities.
 
+use super::charts::{CompareChart, city_colour, compare_chart};
 use crate::error::Result;
 use crate::store::{Backend, term_text as text};
 use crate::vocab::{CKG, SDG_NS, ns};
@@ -17,9 +18,8 @@ use minijinja::context;
 use oxigraph::model::NamedNode;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-const COLOURS: [&str; 6] = [
-    "#0b5cad", "#d9822b", "#2e8b57", "#8e44ad", "#c0392b", "#7f8c8d",
-];
+/// At most this many cities side by side.
+const MAX_CITIES: usize = 6;
 
 #[derive(Serialize)]
 struct Choice {
@@ -35,18 +35,9 @@ struct Row {
 }
 
 #[derive(Serialize)]
-struct ChartBar {
-    x: u32,
-    y: u32,
-    height: u32,
-    colour: &'static str,
-    title: String,
-}
-
-#[derive(Serialize)]
 struct Column {
     link: Link,
-    colour: &'static str,
+    colour: String,
     practices: usize,
 }
 
@@ -56,8 +47,7 @@ struct Comparison {
     columns: Vec<Column>,
     by_theme: Vec<Row>,
     by_sdg: Vec<Row>,
-    bars: Vec<ChartBar>,
-    labels: Vec<(u32, String)>,
+    chart: CompareChart,
 }
 
 fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> Result<Comparison> {
@@ -68,7 +58,7 @@ fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> R
         .iter()
         .filter_map(|s| NamedNode::new(format!("{prefix}{s}")).ok())
         .filter(|n| city_iris.iter().any(|c| c == n.as_str()))
-        .take(COLOURS.len())
+        .take(MAX_CITIES)
         .collect();
     // Per chosen city: practice → themes and SDG goals (a target counts for its goal).
     let mut themes_of: Vec<BTreeMap<String, BTreeSet<String>>> = Vec::new();
@@ -147,52 +137,28 @@ fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> R
     };
     let by_theme = rows_for(&themes_of, false);
     let by_sdg = rows_for(&sdgs_of, true);
-    // Chart: practices per SDG goal, one bar per city in each group.
-    let max = by_sdg
+    // Chart: practices per SDG goal, one bar per city in each group, each city in its own colour.
+    let colours: Vec<String> = chosen
         .iter()
-        .flat_map(|r| r.cells.iter().map(Vec::len))
-        .max()
-        .unwrap_or(1)
-        .max(1) as u32;
-    let group = 12 * chosen.len() as u32 + 10;
-    let mut bars = Vec::new();
-    let mut labels = Vec::new();
-    for (i, row) in by_sdg.iter().enumerate() {
-        let x0 = 20 + i as u32 * group;
-        labels.push((
-            x0 + group / 2 - 5,
-            row.heading
-                .href
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .split('?')
-                .next()
-                .unwrap_or("")
-                .to_owned(),
-        ));
-        for (j, cell) in row.cells.iter().enumerate() {
-            let height = cell.len() as u32 * 100 / max;
-            bars.push(ChartBar {
-                x: x0 + j as u32 * 12,
-                y: 110 - height,
-                height,
-                colour: COLOURS[j % COLOURS.len()],
-                title: format!(
-                    "{} · {}: {}",
-                    linker.label(chosen[j].as_str()),
-                    row.heading.text,
-                    cell.len()
-                ),
-            });
-        }
-    }
+        .map(|c| city_colour(c.as_str().strip_prefix(&prefix).unwrap_or(c.as_str())))
+        .collect();
+    let chart_rows: Vec<(String, Vec<usize>)> = by_sdg
+        .iter()
+        .map(|row| {
+            let number = row.heading.text.split(' ').nth(1).unwrap_or("").to_owned();
+            (
+                format!("SDG {number}"),
+                row.cells.iter().map(Vec::len).collect(),
+            )
+        })
+        .collect();
+    let chart = compare_chart(&chart_rows, &colours);
     let columns = chosen
         .iter()
         .enumerate()
         .map(|(i, c)| Column {
             link: linker.link(c.as_str()),
-            colour: COLOURS[i % COLOURS.len()],
+            colour: colours[i].clone(),
             practices: themes_of[i]
                 .values()
                 .chain(sdgs_of[i].values())
@@ -206,8 +172,7 @@ fn compare(backend: &Backend, base_iri: &str, slugs: &[String], lang: Lang) -> R
         columns,
         by_theme,
         by_sdg,
-        bars,
-        labels,
+        chart,
     })
 }
 
@@ -227,12 +192,10 @@ pub async fn page(
         compare(&work_state.backend, &work_state.base_iri, &slugs, lang)
     })
     .await?;
-    let width = (20 + comparison.by_sdg.len() as u32 * (12 * comparison.columns.len() as u32 + 10))
-        .max(200);
     Ok(html::page(
         &state,
         "compare.html",
-        context! { c => value(comparison), chart_width => width },
+        context! { c => value(comparison) },
         &page,
     ))
 }

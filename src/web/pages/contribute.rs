@@ -7,6 +7,7 @@ use crate::store::Backend;
 use crate::vocab::CKG;
 use crate::web::SharedState;
 use crate::web::html::{render, value};
+use crate::web::i18n::Lang;
 use crate::web::links::local_href;
 use crate::web::request::{Bearer, PageCtx};
 use crate::web::{auth, blocking};
@@ -16,11 +17,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 
-/// The cities that can be picked on the upload page: (slug, name).
-fn cities(backend: &Backend, base_iri: &str) -> Result<Vec<(String, String)>> {
+/// The cities that can be picked on the upload page: (slug, name, the name's language when it
+/// is not the reader's); the name in the reader's language, else in English.
+fn cities(backend: &Backend, base_iri: &str, lang: Lang) -> Result<Vec<(String, String, String)>> {
     let prefix = format!("{base_iri}id/city/");
+    let code = lang.code();
     let rows = backend.select_strings(&format!(
-        "SELECT ?c (SAMPLE(?n) AS ?name) WHERE {{ ?c a <{CKG}City> . OPTIONAL {{ ?c <https://schema.org/name> ?n FILTER(lang(?n) = \"en\") }} }} GROUP BY ?c ORDER BY ?c"
+        "SELECT ?c (SAMPLE(COALESCE(?own, ?en)) AS ?name) (SAMPLE(IF(BOUND(?own) || !BOUND(?en), \"\", \"en\")) AS ?lang) WHERE {{ ?c a <{CKG}City> . OPTIONAL {{ ?c <https://schema.org/name> ?own FILTER(lang(?own) = \"{code}\") }} OPTIONAL {{ ?c <https://schema.org/name> ?en FILTER(lang(?en) = \"en\") }} }} GROUP BY ?c ORDER BY ?c"
     ))?;
     Ok(rows
         .into_iter()
@@ -31,16 +34,25 @@ fn cities(backend: &Backend, base_iri: &str) -> Result<Vec<(String, String)>> {
                 .filter(|n| !n.is_empty())
                 .cloned()
                 .unwrap_or_else(|| slug.clone());
-            Some((slug, name))
+            let name_lang = r.get(2).cloned().unwrap_or_default();
+            Some((
+                slug,
+                name,
+                if code == "en" {
+                    String::new()
+                } else {
+                    name_lang
+                },
+            ))
         })
         .collect())
 }
 
 /// The city list for the form; an empty list when it cannot be read (the form still works).
-async fn city_choices(state: &SharedState) -> Vec<(String, String)> {
+async fn city_choices(state: &SharedState, lang: Lang) -> Vec<(String, String, String)> {
     let work_state = state.clone();
     blocking::run(state, move |_| {
-        cities(&work_state.backend, &work_state.base_iri)
+        cities(&work_state.backend, &work_state.base_iri, lang)
     })
     .await
     .unwrap_or_default()
@@ -48,7 +60,7 @@ async fn city_choices(state: &SharedState) -> Vec<(String, String)> {
 
 /// `GET /contribute`: the upload form.
 pub async fn page(State(state): State<SharedState>, page: PageCtx) -> Response {
-    let cities = city_choices(&state).await;
+    let cities = city_choices(&state, page.lang).await;
     render(
         &state,
         "contribute.html",
@@ -132,7 +144,7 @@ pub async fn upload(
         InputFormat::from_name(&format_name)
     };
     let form = context! { city => city.clone(), format => format_name.clone(), dry_run => dry_run };
-    let cities_list = city_choices(&state).await;
+    let cities_list = city_choices(&state, page.lang).await;
     let show = |status: StatusCode, result: minijinja::Value| {
         render(
             &state,

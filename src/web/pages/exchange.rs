@@ -7,7 +7,7 @@ use super::format::local_number;
 use crate::error::Result;
 use crate::store::Backend;
 use crate::vocab::{self, CKG, exchange as x, ns};
-use crate::web::i18n::{Lang, strings};
+use crate::web::i18n::{Lang, foreign, strings};
 use crate::web::links::{Link, Linker};
 use oxigraph::model::Term;
 use serde::Serialize;
@@ -82,6 +82,15 @@ fn iris_of(props: &BTreeMap<String, Vec<Term>>, property: &str) -> Vec<String> {
 
 /// The literal of `property` in the reader's language, else English, else any.
 fn text_of(props: &BTreeMap<String, Vec<Term>>, property: &str, lang: Lang) -> Option<String> {
+    text_lang_of(props, property, lang).map(|(text, _)| text)
+}
+
+/// Like `text_of`, with the literal's language when it is not the reader's (for `lang`).
+fn text_lang_of(
+    props: &BTreeMap<String, Vec<Term>>,
+    property: &str,
+    lang: Lang,
+) -> Option<(String, Option<String>)> {
     let literals: Vec<&oxigraph::model::Literal> = props
         .get(property)?
         .iter()
@@ -95,7 +104,20 @@ fn text_of(props: &BTreeMap<String, Vec<Term>>, property: &str, lang: Lang) -> O
         .find(|l| l.language() == Some(lang.code()))
         .or_else(|| literals.iter().find(|l| l.language() == Some("en")))
         .or_else(|| literals.first())
-        .map(|l| l.value().to_owned())
+        .map(|l| {
+            (
+                l.value().to_owned(),
+                l.language().and_then(|tag| foreign(tag, lang)),
+            )
+        })
+}
+
+/// The text and its language, split for a view's two fields.
+fn split(t: Option<(String, Option<String>)>) -> (Option<String>, Option<String>) {
+    match t {
+        Some((text, lang)) => (Some(text), lang),
+        None => (None, None),
+    }
 }
 
 /// Links to the sources a resource cites, by title.
@@ -116,7 +138,9 @@ pub struct TransferRow {
     pub kind: Option<String>,
     pub year: Option<String>,
     pub changes: Option<String>,
+    pub changes_lang: Option<String>,
     pub description: Option<String>,
+    pub description_lang: Option<String>,
     pub sources: Vec<Link>,
     /// IRIs, to split rows by direction and group them.
     #[serde(skip)]
@@ -155,6 +179,8 @@ pub fn transfers(
                 first(x::FROM_PRACTICE),
                 first(x::TO_PRACTICE),
             );
+            let (changes, changes_lang) = split(text_lang_of(props, x::CHANGES, lang));
+            let (description, description_lang) = split(text_lang_of(props, DESCRIPTION, lang));
             TransferRow {
                 link: linker.link(t),
                 from_city: fc.as_deref().map(|i| linker.link(i)),
@@ -163,8 +189,10 @@ pub fn transfers(
                 to_practice: tp.as_deref().map(|i| linker.link(i)),
                 kind: first(x::TRANSFER_KIND).map(|k| linker.label(&k)),
                 year: text_of(props, DATE, lang).map(|d| d.chars().take(4).collect()),
-                changes: text_of(props, x::CHANGES, lang),
-                description: text_of(props, DESCRIPTION, lang),
+                changes,
+                changes_lang,
+                description,
+                description_lang,
                 sources: sources_of(props, &linker),
                 from_city_iri: fc,
                 to_city_iri: tc,
@@ -215,6 +243,7 @@ pub struct MoneyRow {
     pub link: Link,
     pub is_cost: bool,
     pub description: Option<String>,
+    pub description_lang: Option<String>,
     /// "1,000,000" or "about 25,000,000"; None when the source gives no amount.
     pub amount: Option<String>,
     /// "EUR", "SEK" …
@@ -272,10 +301,12 @@ pub fn money(
                 Some(q) => format!("{q} {}", local_number(&v, lang)),
                 None => local_number(&v, lang),
             });
+            let (description, description_lang) = split(text_lang_of(props, DESCRIPTION, lang));
             MoneyRow {
                 link: linker.link(f),
                 is_cost: costs.contains(f),
-                description: literal(DESCRIPTION),
+                description,
+                description_lang,
                 amount,
                 currency: iris_of(props, UNIT).first().map(|u| currency(u)),
                 year: literal(TEMPORAL),
@@ -300,6 +331,7 @@ pub fn money(
 pub struct LessonRow {
     pub link: Link,
     pub text: String,
+    pub text_lang: Option<String>,
     pub sources: Vec<Link>,
 }
 
@@ -337,10 +369,15 @@ pub fn lessons(
             .of
             .iter()
             .filter(|(_, props)| iris_of(props, vocab::RDF_TYPE).iter().any(|c| c == class))
-            .map(|(l, props)| LessonRow {
-                link: linker.link(l),
-                text: text_of(props, DESCRIPTION, lang).unwrap_or_else(|| linker.label(l)),
-                sources: sources_of(props, &linker),
+            .map(|(l, props)| {
+                let (text, text_lang) = text_lang_of(props, DESCRIPTION, lang)
+                    .unwrap_or_else(|| (linker.label(l), linker.label_lang(l)));
+                LessonRow {
+                    link: linker.link(l),
+                    text,
+                    text_lang,
+                    sources: sources_of(props, &linker),
+                }
             })
             .collect();
         lessons.sort_by(|a, b| a.text.cmp(&b.text));

@@ -69,6 +69,11 @@ impl Facts {
 
     /// The literal in the reader's language, else English, else any.
     pub fn text(&self, property: &str, lang: Lang) -> Option<String> {
+        self.text_with_lang(property, lang).map(|(text, _)| text)
+    }
+
+    /// Like [`Facts::text`], with the literal's language when it is not the reader's (for `lang`).
+    pub fn text_with_lang(&self, property: &str, lang: Lang) -> Option<(String, Option<String>)> {
         let values = self.values.get(property)?;
         let literals: Vec<_> = values.iter().filter(|(_, _, iri)| !iri).collect();
         literals
@@ -76,7 +81,7 @@ impl Facts {
             .find(|(_, l, _)| l == lang.code())
             .or_else(|| literals.iter().find(|(_, l, _)| l == "en"))
             .or_else(|| literals.first())
-            .map(|(v, _, _)| v.clone())
+            .map(|(v, l, _)| (v.clone(), crate::web::i18n::foreign(l, lang)))
     }
 
     /// Every literal of `property` as (text, language).

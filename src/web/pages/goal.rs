@@ -1,8 +1,10 @@
 //! The strategy-goal page: its place in the city's goal tree, the SDGs it maps to, the city's own
-//! practices for it and the ranked peer practices of other cities (from the derived graph).
+//! practices for it and the ranked peer practices of other cities (from the derived graph), which
+//! the reader can narrow by country, theme and stage (`peer_filters`).
 
 use super::facts::Facts;
 use super::format::sdg_sort_key;
+use super::peer_filters::{Chosen, NarrowedPeers, narrow};
 use super::peers::{Match, matches};
 use crate::error::Result;
 use crate::store::{Backend, term_text as text};
@@ -11,7 +13,7 @@ use crate::web::SharedState;
 use crate::web::error::WebError;
 use crate::web::i18n::Lang;
 use crate::web::links::{Link, Linker, compact};
-use crate::web::request::PageCtx;
+use crate::web::request::{PageCtx, QueryPairs};
 use axum::response::Response;
 use oxigraph::model::NamedNode;
 use serde::Serialize;
@@ -25,6 +27,7 @@ const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
 #[derive(Serialize, Debug)]
 pub struct GoalView {
     pub name: String,
+    pub name_lang: Option<String>,
     pub iri: String,
     pub labels: Vec<(String, String)>,
     pub notation: Option<String>,
@@ -35,6 +38,8 @@ pub struct GoalView {
     pub sdgs: Vec<Link>,
     pub practices: Vec<Link>,
     pub peers: Vec<Match>,
+    /// How the peers can be narrowed, and how many there are in all.
+    pub narrowed: NarrowedPeers,
     /// The finder with this goal's SDG goals chosen.
     pub finder_href: String,
 }
@@ -44,8 +49,18 @@ pub async fn page(
     state: &SharedState,
     goal: &NamedNode,
     page: &PageCtx,
+    pairs: &QueryPairs,
 ) -> Result<Option<Response>, WebError> {
-    super::kind_page(state, goal, page, ("goal.html", "goal"), view).await
+    let chosen = Chosen::from_pairs(pairs);
+    let path = page.path.clone();
+    super::kind_page(
+        state,
+        goal,
+        page,
+        ("goal.html", "goal"),
+        move |backend, base_iri, goal, lang| view(backend, base_iri, goal, lang, &chosen, &path),
+    )
+    .await
 }
 
 /// Everything the goal page shows, or None when `goal` is not a strategy goal.
@@ -54,6 +69,8 @@ pub fn view(
     base_iri: &str,
     goal: &NamedNode,
     lang: Lang,
+    chosen: &Chosen,
+    page_path: &str,
 ) -> Result<Option<GoalView>> {
     let facts = Facts::of(backend, goal)?;
     if !facts.has_type(&format!("{CKG}StrategyGoal")) {
@@ -84,10 +101,14 @@ pub fn view(
     let linker = Linker::new(backend, base_iri, &iris, lang)?;
     let mut sdgs = facts.iris(SKOS_RELATED_MATCH);
     sdgs.sort_by_key(|s| sdg_sort_key(s));
+    let mut peers = matches(backend, base_iri, goal, lang)?;
+    let narrowed = narrow(backend, base_iri, &mut peers, chosen, page_path, lang)?;
+    let (name, name_lang) = facts
+        .text_with_lang(SKOS_PREF_LABEL, lang)
+        .unwrap_or_else(|| (compact(goal.as_str()), None));
     Ok(Some(GoalView {
-        name: facts
-            .text(SKOS_PREF_LABEL, lang)
-            .unwrap_or_else(|| compact(goal.as_str())),
+        name,
+        name_lang,
         iri: goal.as_str().to_owned(),
         labels: facts.all_texts(SKOS_PREF_LABEL),
         notation: facts.text("http://www.w3.org/2004/02/skos/core#notation", lang),
@@ -97,7 +118,8 @@ pub fn view(
         narrower: linker.sorted_links(&narrower),
         sdgs: sdgs.iter().map(|s| linker.link(s)).collect(),
         practices: linker.sorted_links(&practices),
-        peers: matches(backend, base_iri, goal, lang)?,
+        peers,
+        narrowed,
         finder_href: super::practices::finder_href_for_sdgs(&sdgs, lang),
     }))
 }

@@ -1,5 +1,6 @@
 //! `/`: what citykg is, the cities with their practice counts, the themes, the SDGs covered and the
-//! SDG × city coverage chart. Counts come from the derived graph (computed per data version).
+//! SDG × city coverage chart (with its legend and a list of the same counts, linked to the
+//! finder, as its text alternative). Counts come from the derived graph (computed per data version).
 
 use crate::store::term_text as text;
 use crate::vocab::{CKG, SDG_NS, graph};
@@ -7,7 +8,9 @@ use crate::web::SharedState;
 use crate::web::blocking;
 use crate::web::error::WebError;
 use crate::web::html::{self, value};
+use crate::web::i18n::Lang;
 use crate::web::links::{Link, Linker, iris_in};
+use crate::web::pages::practices::finder_href;
 use crate::web::request::PageCtx;
 use axum::extract::State;
 use axum::response::Response;
@@ -19,7 +22,20 @@ use std::collections::{BTreeSet, HashMap};
 struct CityRow {
     name: String,
     href: String,
+    lang: Option<String>,
     practices: String,
+    #[serde(skip)]
+    slug: String,
+}
+
+/// The chart's colour bins: practice counts from `low` up to `high` (None: and more). Each bin's
+/// fill has text on it at a contrast of at least 4.5 : 1 (`site.css`, `svg.coverage .bN`).
+const BINS: [(i64, Option<i64>); 4] = [(1, Some(1)), (2, Some(3)), (4, Some(7)), (8, None)];
+
+fn bin_of(count: i64) -> usize {
+    BINS.iter()
+        .position(|(low, high)| count >= *low && high.is_none_or(|h| count <= h))
+        .unwrap_or(0)
 }
 
 /// One cell of the coverage chart.
@@ -28,8 +44,22 @@ struct ChartCell {
     x: u32,
     y: u32,
     count: i64,
-    opacity: f32,
+    bin: usize,
     title: String,
+}
+
+/// One legend entry: its bin and its range as text ("2–3", "8+").
+#[derive(Serialize)]
+struct LegendEntry {
+    bin: usize,
+    range: String,
+}
+
+/// One city's counts per SDG goal, as text: the chart's text alternative.
+#[derive(Serialize)]
+struct CityCoverage {
+    city: Link,
+    goals: Vec<(String, Link)>,
 }
 
 #[derive(Serialize)]
@@ -68,6 +98,8 @@ pub async fn page(State(state): State<SharedState>, page: PageCtx) -> Result<Res
             Some(CityRow {
                 name: linker.label(&iri),
                 href: linker.href(&iri),
+                lang: linker.label_lang(&iri),
+                slug: iri.rsplit('/').next().unwrap_or_default().to_owned(),
                 practices: row
                     .get(1)
                     .and_then(text)
@@ -121,6 +153,19 @@ pub async fn page(State(state): State<SharedState>, page: PageCtx) -> Result<Res
             href: c.href.clone(),
         })
         .collect();
+    let alternative = coverage_list(&coverage, &city_rows, &row_of, lang);
+    let legend: Vec<LegendEntry> = BINS
+        .iter()
+        .enumerate()
+        .map(|(bin, (low, high))| LegendEntry {
+            bin,
+            range: match high {
+                Some(h) if h == low => low.to_string(),
+                Some(h) => format!("{low}–{h}"),
+                None => format!("{low}+"),
+            },
+        })
+        .collect();
     let sdgs: Vec<Link> = covered
         .iter()
         .map(|n| linker.link(&format!("{SDG_NS}{n}")))
@@ -137,6 +182,8 @@ pub async fn page(State(state): State<SharedState>, page: PageCtx) -> Result<Res
             columns => value(&columns),
             rows => value(&rows_axis),
             chart_height => height,
+            legend => value(&legend),
+            coverage_list => value(&alternative),
         },
         &page,
     ))
@@ -149,12 +196,6 @@ fn chart_cells(
     row_of: &HashMap<String, usize>,
     label: impl Fn(&str) -> String,
 ) -> Vec<ChartCell> {
-    let max = coverage
-        .iter()
-        .map(|(_, _, c)| *c)
-        .max()
-        .unwrap_or(1)
-        .max(1);
     coverage
         .iter()
         .filter_map(|(city, number, count)| {
@@ -163,9 +204,49 @@ fn chart_cells(
                 x: 130 + (number - 1) * 26,
                 y: 30 + row * 22,
                 count: *count,
-                opacity: 0.15 + 0.85 * *count as f32 / max as f32,
+                bin: bin_of(*count),
                 title: format!("{} · SDG {number}: {count}", label(city)),
             })
+        })
+        .collect()
+}
+
+/// The chart's counts as text, city by city (in the chart's order), each count linked to the
+/// finder filtered to that city and goal.
+fn coverage_list(
+    coverage: &Coverage,
+    cities: &[CityRow],
+    row_of: &HashMap<String, usize>,
+    lang: Lang,
+) -> Vec<CityCoverage> {
+    let mut by_row: Vec<Vec<(u32, i64)>> = vec![Vec::new(); cities.len()];
+    for (city, number, count) in coverage {
+        if let Some(row) = row_of.get(city).and_then(|r| by_row.get_mut(*r)) {
+            row.push((*number, *count));
+        }
+    }
+    cities
+        .iter()
+        .zip(by_row)
+        .filter(|(_, goals)| !goals.is_empty())
+        .map(|(c, mut goals)| {
+            goals.sort();
+            CityCoverage {
+                city: Link {
+                    text: c.name.clone(),
+                    href: c.href.clone(),
+                    title: None,
+                    lang: c.lang.clone(),
+                },
+                goals: goals
+                    .into_iter()
+                    .map(|(n, count)| {
+                        let href =
+                            finder_href(&[("city", c.slug.clone()), ("sdg", n.to_string())], lang);
+                        (format!("SDG {n}"), Link::new(count.to_string(), href))
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }
@@ -182,7 +263,8 @@ mod tests {
         assert_eq!(cells.len(), 2, "a city without a row is left out");
         assert_eq!((cells[0].x, cells[0].y), (130, 30));
         assert_eq!((cells[1].x, cells[1].y), (130 + 10 * 26, 52));
-        assert!((cells[0].opacity - 1.0).abs() < 1e-6);
+        assert_eq!((cells[0].bin, cells[1].bin, cells[2 - 1].count), (2, 1, 2));
+        assert_eq!((bin_of(1), bin_of(3), bin_of(7), bin_of(40)), (0, 1, 2, 3));
         assert_eq!(cells[1].title, "B · SDG 11: 2");
     }
 }

@@ -2,15 +2,18 @@
 //! struct and its SPARQL. This module holds what every page shares: the 404 page and the layer
 //! that renders a page handler's [`WebError`] as an HTML page.
 
+mod charts;
 pub mod city;
 pub mod compare;
 pub mod contribute;
+pub mod dataset;
 mod exchange;
 mod facts;
 mod format;
 pub mod goal;
 pub mod home;
 pub mod ontology;
+mod peer_filters;
 mod peers;
 pub mod practice;
 pub mod practices;

@@ -13,7 +13,7 @@ use crate::vocab::{CKG, SDG_NS, ns};
 use crate::web::SharedState;
 use crate::web::error::WebError;
 use crate::web::figures::{format_number, unit_label};
-use crate::web::i18n::{Lang, strings};
+use crate::web::i18n::{Lang, foreign, strings};
 use crate::web::links::{Link, Linker, compact, local_href};
 use crate::web::request::PageCtx;
 use axum::response::Response;
@@ -29,6 +29,7 @@ const PROV_DERIVED: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
 #[derive(Serialize, Debug)]
 pub struct OutcomeRow {
     pub indicator: String,
+    pub indicator_lang: Option<String>,
     pub value: String,
     pub unit: String,
     pub year: Option<String>,
@@ -39,6 +40,8 @@ pub struct OutcomeRow {
 #[derive(Serialize, Debug)]
 pub struct SourceRow {
     pub title: String,
+    pub title_lang: Option<String>,
+    pub publisher_lang: Option<String>,
     pub url: Option<String>,
     pub page: String,
     pub publisher: Option<String>,
@@ -47,6 +50,8 @@ pub struct SourceRow {
 #[derive(Serialize, Debug)]
 pub struct PracticeView {
     pub name: String,
+    pub name_lang: Option<String>,
+    pub description_lang: Option<String>,
     pub iri: String,
     pub description: Option<String>,
     pub start: Option<String>,
@@ -81,7 +86,8 @@ pub async fn page(
     super::kind_page(state, practice, page, ("practice.html", "p"), view).await
 }
 
-/// The facts of each source the practice or its outcomes cite: source → property → first value.
+/// The facts of each source the practice or its outcomes cite: source → property → first value
+/// (and, under `property#lang`, that value's language tag).
 type SourceFacts = BTreeMap<String, BTreeMap<String, String>>;
 
 /// Everything the practice page shows, or None when `practice` is not a practice.
@@ -125,7 +131,15 @@ pub fn view(
     let mut source_facts: SourceFacts = BTreeMap::new();
     for row in &sources {
         if let (Some(s), Some(k), Some(v)) = (text(&row[0]), text(&row[1]), text(&row[2])) {
-            source_facts.entry(s).or_default().entry(k).or_insert(v);
+            let facts = source_facts.entry(s).or_default();
+            if !facts.contains_key(&k) {
+                if let Some(Term::Literal(l)) = &row[2]
+                    && let Some(tag) = l.language()
+                {
+                    facts.insert(format!("{k}#lang"), tag.to_owned());
+                }
+                facts.insert(k, v);
+            }
         }
     }
     let served = facts.iris(&format!("{CKG}servesGoal"));
@@ -138,12 +152,20 @@ pub fn view(
         .collect();
     city_goals.sort();
     let (came_from, went_to) = transfers_of(backend, base_iri, practice, lang)?;
+    let (name, name_lang) = facts
+        .text_with_lang("https://schema.org/name", lang)
+        .unwrap_or_else(|| (compact(practice.as_str()), None));
+    let (description, description_lang) =
+        match facts.text_with_lang("http://purl.org/dc/terms/description", lang) {
+            Some((d, l)) => (Some(d), l),
+            None => (None, None),
+        };
     Ok(Some(PracticeView {
-        name: facts
-            .text("https://schema.org/name", lang)
-            .unwrap_or_else(|| compact(practice.as_str())),
+        name,
+        name_lang,
+        description_lang,
         iri: practice.as_str().to_owned(),
-        description: facts.text("http://purl.org/dc/terms/description", lang),
+        description,
         start: facts.text("https://schema.org/startDate", lang),
         end: facts.text("https://schema.org/endDate", lang),
         cities: links(&format!("{CKG}city")),
@@ -178,7 +200,14 @@ fn source_link(s: &str, sources: &SourceFacts, base_iri: &str, lang: Lang) -> Li
             .unwrap_or_else(|| compact(s)),
         href: local_href(s, base_iri, lang),
         title: f.and_then(|f| f.get(SCHEMA_URL)).cloned(),
+        lang: source_lang(f, DCTERMS_TITLE, lang),
     }
+}
+
+/// The language of a source's `property` value when it is not the reader's.
+fn source_lang(f: Option<&BTreeMap<String, String>>, property: &str, lang: Lang) -> Option<String> {
+    f.and_then(|f| f.get(&format!("{property}#lang")))
+        .and_then(|tag| foreign(tag, lang))
 }
 
 /// The outcome table: one row per outcome (rows of outcome, property, value), by indicator and year.
@@ -209,8 +238,16 @@ fn outcome_rows(
                 .map(|s| source_link(&s, sources, base_iri, lang))
                 .collect();
             cited.sort();
+            let indicator_lang = f
+                .iter()
+                .find(|(k, _)| *k == format!("{CKG}indicator"))
+                .and_then(|(_, v)| match v {
+                    Some(Term::Literal(l)) => l.language().and_then(|tag| foreign(tag, lang)),
+                    _ => None,
+                });
             OutcomeRow {
                 indicator: get(&format!("{CKG}indicator")).unwrap_or_default(),
+                indicator_lang,
                 value: match qualifier {
                     Some(q) => format!("{q} {}", format_number(&value, lang)),
                     None => format_number(&value, lang),
@@ -243,6 +280,8 @@ fn source_rows(
                     .and_then(|f| f.get(DCTERMS_TITLE))
                     .cloned()
                     .unwrap_or_else(|| s.clone()),
+                title_lang: source_lang(f, DCTERMS_TITLE, lang),
+                publisher_lang: source_lang(f, "http://purl.org/dc/terms/publisher", lang),
                 url: f.and_then(|f| f.get(SCHEMA_URL)).cloned(),
                 page: local_href(s, base_iri, lang),
                 publisher: f

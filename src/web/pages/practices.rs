@@ -23,8 +23,8 @@ use crate::web::SharedState;
 use crate::web::blocking;
 use crate::web::error::WebError;
 use crate::web::html::{self, value};
-use crate::web::i18n::{Lang, strings};
-use crate::web::labels::best_label;
+use crate::web::i18n::{Lang, foreign, strings};
+use crate::web::labels::{best_label, best_label_with_lang};
 use crate::web::links::{Linker, query_href};
 use crate::web::map::{MapView, Place, map, parse_point};
 use crate::web::request::{PageCtx, QueryPairs};
@@ -559,6 +559,9 @@ pub struct Named {
     pub iri: String,
     pub label: String,
     pub href: String,
+    /// The label's language when it is not the reader's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// One practice of the result: the same fields in HTML, CSV and JSON.
@@ -567,6 +570,9 @@ pub struct Row {
     pub iri: String,
     pub href: String,
     pub name: String,
+    /// The name's language when it is not the reader's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
     pub cities: Vec<Named>,
     pub countries: Vec<Named>,
     pub start_year: Option<i32>,
@@ -678,10 +684,14 @@ fn build(
         }
     }
     let linker = Linker::new(backend, &state.base_iri, &iris, lang)?;
-    let named = |iri: &str| Named {
-        iri: iri.to_owned(),
-        label: linker.link(iri).text,
-        href: linker.href(iri),
+    let named = |iri: &str| {
+        let link = linker.link(iri);
+        Named {
+            iri: iri.to_owned(),
+            label: link.text,
+            href: linker.href(iri),
+            lang: link.lang,
+        }
     };
     let name_of = |p: &Practice| {
         best_label(&p.names, lang).unwrap_or_else(|| crate::web::links::compact(&p.iri))
@@ -731,6 +741,7 @@ fn build(
             iri: p.iri.clone(),
             href: linker.href(&p.iri),
             name: name_of(p),
+            lang: best_label_with_lang(&p.names, lang).and_then(|l| foreign(&l.lang, lang)),
             cities: sorted_named(p, Facet::City),
             countries: sorted_named(p, Facet::Country),
             start_year: p.start,

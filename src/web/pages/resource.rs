@@ -82,7 +82,7 @@ pub async fn dereference(
     }
     let specific = match kind.as_str() {
         "city" => super::city::paged(&state, &iri, &page, &pairs, state.page_size).await?,
-        "goal" => super::goal::page(&state, &iri, &page).await?,
+        "goal" => super::goal::page(&state, &iri, &page, &pairs).await?,
         "practice" => super::practice::page(&state, &iri, &page).await?,
         _ => None,
     };
@@ -176,16 +176,17 @@ async fn generic_page(
             });
         }
     }
-    let label = if linked.label == compact(iri.as_str()) {
-        label
+    let (label, label_lang) = if linked.label == compact(iri.as_str()) {
+        (label, None)
     } else {
-        linked.label.clone()
+        (linked.label.clone(), linked.label_lang.clone())
     };
     Ok(html::page(
         state,
         "resource.html",
         context! {
             label => label,
+            label_lang => label_lang,
             iri => iri.as_str(),
             properties => value(&properties),
             groups => value(&linked.groups),
@@ -222,6 +223,7 @@ pub struct CityLinks {
 #[derive(Serialize, Debug)]
 pub struct LinkedView {
     pub label: String,
+    pub label_lang: Option<String>,
     pub groups: Vec<CityLinks>,
     /// How many (subject, property, city) links there are in all, and how many this page shows.
     pub total: usize,
@@ -391,6 +393,7 @@ pub fn linked_page(
     });
     Ok(LinkedView {
         label: linker.label(iri.as_str()),
+        label_lang: linker.label_lang(iri.as_str()),
         groups,
         total,
         shown: incoming.len(),

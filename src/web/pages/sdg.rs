@@ -31,8 +31,10 @@ pub const GOALS_PAGE: &str = "goals_page";
 #[derive(Serialize, Debug)]
 pub struct SdgView {
     pub name: String,
+    pub name_lang: Option<String>,
     pub number: String,
     pub definition: Option<String>,
+    pub definition_lang: Option<String>,
     pub iri: String,
     pub broader: Option<Link>,
     pub narrower: Vec<Link>,
@@ -207,12 +209,20 @@ pub fn paged_view(
         })
         .collect();
     by_city.sort_by(|a, b| a.heading.text.cmp(&b.heading.text));
+    let (name, name_lang) = facts
+        .text_with_lang("http://www.w3.org/2004/02/skos/core#prefLabel", lang)
+        .unwrap_or_default();
+    let (definition, definition_lang) =
+        match facts.text_with_lang("http://www.w3.org/2004/02/skos/core#definition", lang) {
+            Some((d, l)) => (Some(d), l),
+            None => (None, None),
+        };
     Ok(Some(SdgView {
-        name: facts
-            .text("http://www.w3.org/2004/02/skos/core#prefLabel", lang)
-            .unwrap_or_default(),
+        name,
+        name_lang,
         number: sdg_number(sdg.as_str()).to_owned(),
-        definition: facts.text("http://www.w3.org/2004/02/skos/core#definition", lang),
+        definition,
+        definition_lang,
         iri: sdg.as_str().to_owned(),
         broader: broader.first().map(|b| linker.link(b)),
         narrower: narrower.iter().map(|n| linker.link(n)).collect(),

@@ -43,6 +43,11 @@ pub struct HitView {
     pub score: f32,
     /// Snippet as HTML with the matching words in `<mark>`.
     pub snippet: String,
+    /// The label's and the snippet's language when it is not the reader's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet_lang: Option<String>,
 }
 
 /// A city of a hit.
@@ -51,6 +56,8 @@ pub struct CityLink {
     pub iri: String,
     pub label: String,
     pub href: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// The group of the reader's language.
@@ -59,6 +66,17 @@ fn group_of(lang: Lang) -> Group {
         Lang::En => Group::En,
         Lang::Sv => Group::Sv,
     }
+}
+
+/// The language of a group's text when it is not the reader's (None for the other languages,
+/// whose texts the index does not tell apart).
+fn group_lang(group: Group, lang: Lang) -> Option<String> {
+    let code = match group {
+        Group::En => "en",
+        Group::Sv => "sv",
+        Group::Other => return None,
+    };
+    crate::web::i18n::foreign(code, lang)
 }
 
 /// Labels, links and kinds for the hits (one label lookup through SPARQL).
@@ -85,6 +103,8 @@ fn views(state: &SharedState, results: &Results, lang: Lang) -> Result<Vec<HitVi
                     .unwrap_or(hit.kind.code())
                     .to_owned(),
                 label_html: results.highlighter.highlight(&link.text),
+                lang: link.lang,
+                snippet_lang: hit.snippet_group.and_then(|g| group_lang(g, lang)),
                 label: link.text,
                 title: link.title,
                 cities: hit
@@ -94,6 +114,7 @@ fn views(state: &SharedState, results: &Results, lang: Lang) -> Result<Vec<HitVi
                         iri: c.clone(),
                         label: linker.label(c),
                         href: linker.href(c),
+                        lang: linker.label_lang(c),
                     })
                     .collect(),
                 score: hit.score,
