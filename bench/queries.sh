@@ -4,7 +4,9 @@
 # each started on loopback by bench/engines.sh. Prints one TSV line per query and engine: the median
 # wall time of RUNS runs (after one warm-up), the number of result rows and the HTTP status.
 #   bash bench/queries.sh NETWORK.nq            (B=target/release/citykg RUNS=5 by default)
-# A network comes from `citykg generate` (bench/scale.sh makes them) or `citykg dump`.
+# The file must hold everything the queries read, the bundle too (ontology, SDGs, themes): give it
+# `citykg dump --data-dir D` of a store (e.g. one bench/scale.sh kept with KEEP=1). A bare `citykg
+# generate` network lacks the bundle, and the other engines then answer most queries with no rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=${1:?usage: bench/queries.sh NETWORK.nq}
