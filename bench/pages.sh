@@ -63,6 +63,7 @@ measure() { # path connections [header]
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  if [[ -z $p50 || $p50 == 0.00us ]]; then echo "none in $DURATION | | | "; return; fi
   echo "$rps | $p50 | $p99 | ${bad:-0}"
 }
 
@@ -71,7 +72,7 @@ echo
 echo "| page | conns | req/s | p50 | p99 | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for p in "${PAGES[@]}"; do
-  curl -s -o /dev/null --max-time 120 "$base$p" # warm the store's caches once
+  curl -s -o /dev/null --max-time 120 -H 'Accept: text/html' "$base$p" # warm the store's caches once
   for c in 1 16; do
     echo "| \`$p\` (uncached) | $c | $(measure "$p" "$c") |"
   done
@@ -79,7 +80,7 @@ done
 stop
 start 256
 for p in "/sdg/11?lang=en" "$(path_of "$city")?lang=en"; do
-  curl -s -o /dev/null "$base$p"
+  curl -s -o /dev/null --max-time 120 -H 'Accept: text/html' "$base$p" # fills the cache
   echo "| \`$p\` (cache hit) | 1 | $(measure "$p" 1) |"
   tag=$(curl -s -D - -o /dev/null -H 'Accept: text/html' "$base$p" | tr -d '\r' \
     | awk -F': ' 'tolower($1)=="etag"{print $2}')

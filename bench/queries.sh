@@ -6,7 +6,9 @@
 #   bash bench/queries.sh NETWORK.nq            (B=target/release/citykg RUNS=5 by default)
 # With REMOTE=1 two more columns (issue 12): citykg serving from the same Oxigraph server
 # (citykg-ox) and from the same Virtuoso (citykg-vt), each next to the engine's own endpoint.
-# A network comes from `citykg generate` (bench/scale.sh makes them) or `citykg dump`.
+# The file must hold everything the queries read, the bundle too (ontology, SDGs, themes): give it
+# `citykg dump --data-dir D` of a store (e.g. one bench/scale.sh kept with KEEP=1). A bare `citykg
+# generate` network lacks the bundle, and the other engines then answer most queries with no rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 file=${1:?usage: bench/queries.sh NETWORK.nq}

@@ -4,10 +4,10 @@
 
 use super::facts::{Facts, Subject};
 use super::ranking::Stamp;
-use super::state::{State, state_of};
+use super::state::{Inputs, State, state_of};
 use super::triples::{
-    Entry, ckg, coverage_triples, data_operations, iri_term, node_prefix, state_triple,
-    version_triple, write_node,
+    Entry, ckg, coverage_triples, data_operations, iri_term, state_triple, version_triple,
+    write_node,
 };
 use super::{Backend, INSERT_CHUNK, RefreshStats, recorded_version};
 use crate::error::Result;
@@ -56,8 +56,8 @@ struct Affected {
     touched: BTreeSet<Subject>,
     /// Subjects that no longer exist.
     removed: Vec<NamedNode>,
-    /// Practices that changed or disappeared: their entries are rewritten wherever they stay.
-    leaving: HashSet<String>,
+    /// The cities whose coverage may differ: those of changed practices, before and after.
+    cities: BTreeSet<String>,
 }
 
 fn affected(backend: &Backend, facts: &Facts, stored: &HashMap<String, State>) -> Result<Affected> {
@@ -161,51 +161,53 @@ fn affected(backend: &Backend, facts: &Facts, stored: &HashMap<String, State>) -
             }
         }
     }
+    let mut cities: BTreeSet<String> = BTreeSet::new();
+    for &p in &changed_practices {
+        let practice = &facts.practices[p as usize];
+        cities.extend(
+            practice
+                .cities
+                .iter()
+                .map(|&c| facts.cities.name(c).to_owned()),
+        );
+    }
+    for iri in leaving.iter().map(NamedNode::as_str) {
+        if let Some(Inputs::Practice(old)) = stored.get(iri).map(|s| &s.inputs) {
+            cities.extend(old.cities.iter().cloned());
+        }
+    }
     Ok(Affected {
         changed,
         touched,
         removed,
-        leaving: leaving.iter().map(|n| n.as_str().to_owned()).collect(),
+        cities,
     })
 }
 
-/// One stored entry of a list: its score and its match node.
-struct Old {
-    score: u64,
-    node: Term,
-}
-
-/// The stored lists of `subjects`: subject → practice → entry.
+/// The match nodes (N-Triples) each of `subjects` is linked to, and whether any is a blank node
+/// (an older layout).
 fn old_lists(
     backend: &Backend,
     subjects: &[String],
-) -> Result<HashMap<String, HashMap<String, Old>>> {
-    let mut lists: HashMap<String, HashMap<String, Old>> = HashMap::new();
+) -> Result<(HashMap<String, HashSet<String>>, bool)> {
+    let mut lists: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut blank = false;
     for row in values_rows(
         backend,
         "x",
         subjects,
-        "?x ?m ?p ?s",
-        &format!(
-            "?m {} ?x ; {} ?p ; {} ?s .",
-            ckg("matchFor"),
-            ckg("matchedPractice"),
-            ckg("score")
-        ),
+        "?x ?m",
+        &format!("?m {} ?x .", ckg("matchFor")),
     )? {
-        if let [x, Some(node), p, s] = row.as_slice()
-            && let (Some(x), Some(p), Some(s)) = (text(x), text(p), text(s))
-        {
-            lists.entry(x).or_default().insert(
-                p,
-                Old {
-                    score: s.parse().unwrap_or(0),
-                    node: node.clone(),
-                },
-            );
+        if let [Some(Term::NamedNode(x)), Some(node)] = row.as_slice() {
+            blank |= !matches!(node, Term::NamedNode(_));
+            lists
+                .entry(x.as_str().to_owned())
+                .or_default()
+                .insert(node.to_string());
         }
     }
-    Ok(lists)
+    Ok((lists, blank))
 }
 
 /// Nodes that lost links and gained none: those left without any link lose their description.
@@ -266,7 +268,7 @@ pub(super) fn update(
         changed,
         touched,
         removed,
-        leaving,
+        cities,
     } = affected(backend, facts, stored)?;
     stats.changed = changed.len() + removed.len();
     stats.recomputed = changed.len() + touched.len();
@@ -280,12 +282,8 @@ pub(super) fn update(
         .map(|n| n.to_string())
         .collect();
     listed.extend(removed.iter().map(|n| n.to_string()));
-    let old_lists = old_lists(backend, &listed)?;
-    if old_lists
-        .values()
-        .flat_map(HashMap::values)
-        .any(|old| !matches!(old.node, Term::NamedNode(_)))
-    {
+    let (old_lists, blank) = old_lists(backend, &listed)?;
+    if blank {
         // Blank match nodes (an older layout) cannot be deleted as data.
         tracing::info!("derived graph of an older layout: rebuilt");
         return super::rebuild::rebuild(backend, facts, version);
@@ -298,11 +296,10 @@ pub(super) fn update(
     let mut unlinked: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     let mut linked: HashSet<String> = HashSet::new();
     let match_for = ckg("matchFor");
-    let mut unlink = |subject: &NamedNode, old: &Old, ground: &mut String| {
-        let node = old.node.to_string();
+    let mut unlink = |subject: &NamedNode, node: &str, ground: &mut String| {
         let _ = writeln!(ground, "{node} {match_for} {subject} .");
         unlinked
-            .entry(node)
+            .entry(node.to_owned())
             .or_default()
             .insert(subject.to_string());
     };
@@ -311,10 +308,10 @@ pub(super) fn update(
             state_triple(ground, iri, state);
         }
     };
-    let empty = HashMap::new();
+    let empty = HashSet::new();
     for iri in &removed {
-        for old in old_lists.get(iri.as_str()).unwrap_or(&empty).values() {
-            unlink(iri, old, &mut ground);
+        for node in old_lists.get(iri.as_str()).unwrap_or(&empty) {
+            unlink(iri, node, &mut ground);
             stats.removed_entries += 1;
         }
         delete_state(iri, &mut ground);
@@ -326,35 +323,27 @@ pub(super) fn update(
         };
         let q = facts.query(subject);
         let ranked = facts.rank(&q, &mut stamp);
-        // A subject whose inputs changed may share other terms at the same score: rewrite it.
-        let rewrite = changed.contains(&subject);
+        // A node is named by everything its entry says (practice, score, shared terms): an
+        // entry is unchanged exactly when the subject keeps its node.
         let old = old_lists.get(facts.iri(subject)).unwrap_or(&empty);
-        let new: HashMap<&str, u64> = ranked
+        let entries: Vec<Entry> = ranked
             .iter()
-            .map(|&(s, p)| (facts.practices[p as usize].iri.as_str(), s))
+            .filter_map(|&(score, p)| Entry::new(facts, &q, score, p))
             .collect();
-        let same = |p: &str, old_score: Option<u64>, new_score: Option<u64>| {
-            !rewrite && old_score.is_some() && old_score == new_score && !leaving.contains(p)
-        };
-        for (p, entry) in old {
-            if !same(p, Some(entry.score), new.get(p.as_str()).copied()) {
-                unlink(&subject_iri, entry, &mut ground);
+        let new: HashSet<&str> = entries.iter().map(|e| e.node.as_str()).collect();
+        for node in old {
+            if !new.contains(node.as_str()) {
+                unlink(&subject_iri, node, &mut ground);
                 stats.removed_entries += 1;
             }
         }
-        for &(score, p) in &ranked {
-            let iri = facts.practices[p as usize].iri.as_str();
-            if same(iri, old.get(iri).map(|o| o.score), Some(score)) {
-                continue;
+        for entry in entries.iter().filter(|e| !old.contains(&e.node)) {
+            // A node's description is the same wherever it is used: written once.
+            if linked.insert(entry.node.clone()) {
+                write_node(&mut inserts, entry);
             }
-            if let Some(entry) = Entry::new(facts, &q, score, p) {
-                // A node's description is the same wherever it is used: written once.
-                if linked.insert(entry.node.clone()) {
-                    write_node(&mut inserts, &entry);
-                }
-                let _ = writeln!(inserts, "{} {match_for} {subject_iri} .", entry.node);
-                stats.written_entries += 1;
-            }
+            let _ = writeln!(inserts, "{} {match_for} {subject_iri} .", entry.node);
+            stats.written_entries += 1;
         }
         delete_state(&subject_iri, &mut ground);
         state_triple(
@@ -366,7 +355,14 @@ pub(super) fn update(
     unlinked.retain(|node, _| !linked.contains(node));
     let orphaned = orphans(backend, &unlinked, &mut ground)?;
 
-    coverage_difference(backend, facts, &mut ground, &mut inserts, &mut stats)?;
+    coverage_difference(
+        backend,
+        facts,
+        &cities,
+        &mut ground,
+        &mut inserts,
+        &mut stats,
+    )?;
     if let Some(old) = recorded_version(backend)? {
         version_triple(&mut ground, &old);
     }
@@ -381,38 +377,52 @@ pub(super) fn update(
     Ok(stats)
 }
 
-/// Coverage: the cells and per-city counts that differ are deleted (their old triples are read)
-/// and written anew.
+/// Coverage of `cities` (those a changed practice is or was in): the cells and per-city counts
+/// that differ are deleted (their old triples are read) and written anew.
 fn coverage_difference(
     backend: &Backend,
     facts: &Facts,
+    cities: &BTreeSet<String>,
     ground: &mut String,
     inserts: &mut String,
     stats: &mut RefreshStats,
 ) -> Result<()> {
-    let derived = vocab::graph::DERIVED;
-    let (cells, per_city) = facts.coverage();
+    let (mut cells, mut per_city) = facts.coverage();
+    cells.retain(|(_, city), _| cities.contains(city));
+    per_city.retain(|city, _| cities.contains(city));
+    let constants: Vec<String> = cities
+        .iter()
+        .filter_map(|c| iri_term(c))
+        .map(|c| c.to_string())
+        .collect();
     // (sdg, city) → (cell node, count)
     let mut old_cells: BTreeMap<(String, String), (Term, i64)> = BTreeMap::new();
-    for row in backend.select(&format!(
-        "SELECT ?c ?sdg ?city ?n WHERE {{ GRAPH <{derived}> {{ ?c {} ?sdg ; {} ?city ; {} ?n }} }}",
-        ckg("coverageSdg"),
-        ckg("coverageCity"),
-        ckg("practiceCount")
-    ))? {
+    for row in values_rows(
+        backend,
+        "city",
+        &constants,
+        "?c ?sdg ?city ?n",
+        &format!(
+            "?c {} ?city ; {} ?sdg ; {} ?n .",
+            ckg("coverageCity"),
+            ckg("coverageSdg"),
+            ckg("practiceCount")
+        ),
+    )? {
         if let [Some(node), sdg, city, n] = row.as_slice()
             && let (Some(sdg), Some(city), Some(n)) = (text(sdg), text(city), text(n))
         {
             old_cells.insert((sdg, city), (node.clone(), n.parse().unwrap_or(-1)));
         }
     }
-    // Per-city counts hang off the city IRIs (cells are IRIs too, under the node prefix).
     let mut old_counts: BTreeMap<String, i64> = BTreeMap::new();
-    for row in backend.select(&format!(
-        "SELECT ?city ?n WHERE {{ GRAPH <{derived}> {{ ?city {} ?n FILTER(isIRI(?city) && !STRSTARTS(STR(?city), {})) }} }}",
-        ckg("practiceCount"),
-        Literal::new_simple_literal(node_prefix())
-    ))? {
+    for row in values_rows(
+        backend,
+        "city",
+        &constants,
+        "?city ?n",
+        &format!("?city {} ?n .", ckg("practiceCount")),
+    )? {
         if let [city, n] = row.as_slice()
             && let (Some(city), Some(n)) = (text(city), text(n))
         {
