@@ -196,6 +196,27 @@ pub async fn rate_limit(
     next.run(request).await
 }
 
+/// How many contributions are parsed and checked at once (each can take a few hundred MB while
+/// SHACL runs); the others wait for a turn.
+pub const CONTRIBUTIONS_AT_ONCE: usize = 2;
+/// How long a contribution waits for its turn before a 503 with Retry-After.
+const CONTRIBUTION_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A turn to check and commit one contribution: waits up to a minute behind the others, then
+/// refuses with 503 and Retry-After (nothing was read into the store; the client sends it again).
+pub async fn contribution_turn(
+    turns: &Arc<Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, WebError> {
+    match tokio::time::timeout(CONTRIBUTION_WAIT, turns.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(WebError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Other contributions are being checked; nothing of yours was stored. Send it again in a minute.",
+        )
+        .with_header(axum::http::header::RETRY_AFTER, "30")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

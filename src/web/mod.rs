@@ -121,6 +121,8 @@ pub struct AppState {
     pub slots: Arc<Semaphore>,
     /// The bounded queue in front of `slots`.
     pub queue: admission::SlotQueue,
+    /// Turns for contributions being parsed and checked (`admission::contribution_turn`).
+    pub contribution_turns: Arc<Semaphore>,
     /// The per-client rate limit, with `--rate-limit`.
     pub rate_limit: Option<admission::RateLimiter>,
     pub update_tokens: Option<Vec<String>>,
@@ -231,6 +233,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         federation: Federation::allow(allowed, config.query_timeout),
         query_timeout: config.query_timeout,
         slots: slots.clone(),
+        contribution_turns: Arc::new(Semaphore::new(admission::CONTRIBUTIONS_AT_ONCE)),
         queue: admission::SlotQueue::new(
             slots,
             config

@@ -110,10 +110,12 @@ pub async fn submit(
         token_id: Some(record.id.clone()),
         channel: "api",
     };
+    let turn = crate::web::admission::contribution_turn(&state.contribution_turns).await?;
     let outcome = {
         let state = state.clone();
         let city = city.clone();
         blocking::without_deadline(move || {
+            let _turn = turn;
             state
                 .contributions
                 .submit(&city, "request body", &body, format, &who, dry_run)

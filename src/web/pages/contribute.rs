@@ -183,10 +183,15 @@ pub async fn upload(
         token_id: Some(record.id),
         channel: "upload page",
     };
+    let turn = match crate::web::admission::contribution_turn(&state.contribution_turns).await {
+        Ok(turn) => turn,
+        Err(refused) => return refused.into_response(),
+    };
     let outcome = {
         let state = state.clone();
         let city = city.clone();
         blocking::without_deadline(move || {
+            let _turn = turn;
             state
                 .contributions
                 .submit(&city, &origin, &body, format, &who, dry_run)
