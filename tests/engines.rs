@@ -10,9 +10,7 @@ use citykg::ingest::tokens::TokenStore;
 use common::engine::{self, Engine};
 use common::{client, repo_root};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -22,17 +20,7 @@ const GRAPH: &str = "https://w3id.org/citykg/graph/helsinki";
 /// staging requests), so a kill falls inside it.
 const PRACTICES: usize = 600;
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = common::ServeProcess;
 
 fn the_engine() -> Engine {
     engine::from_env()
@@ -40,34 +28,18 @@ fn the_engine() -> Engine {
 }
 
 /// `citykg serve` over `engine`, keeping its own files in `data_dir` and the tokens and history
-/// in `shared_dir`.
-fn serve(engine: &Engine, data_dir: &Path, shared_dir: &Path) -> Server {
+/// in `shared_dir`, with `more` flags.
+fn serve_with(engine: &Engine, data_dir: &Path, shared_dir: &Path, more: &[&str]) -> Server {
     std::fs::create_dir_all(data_dir).expect("data dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_citykg"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .arg("--shared-dir")
-        .arg(shared_dir)
-        .arg("--bundle-dir")
-        .arg(repo_root())
-        .args(engine.flags(data_dir))
-        .args(["--version-poll-ms", "200"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start citykg serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("first line");
-    let base = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .map(|host| format!("http://{host}"))
-        .unwrap_or_else(|| panic!("citykg did not start: {line:?}"));
-    Server { child, base }
+    let mut flags = vec!["--shared-dir".to_owned(), shared_dir.display().to_string()];
+    flags.extend(engine.flags(data_dir));
+    flags.extend(["--version-poll-ms".to_owned(), "200".to_owned()]);
+    flags.extend(more.iter().map(|f| (*f).to_owned()));
+    common::serve_process_with(data_dir, None, &flags)
+}
+
+fn serve(engine: &Engine, data_dir: &Path, shared_dir: &Path) -> Server {
+    serve_with(engine, data_dir, shared_dir, &[])
 }
 
 /// A valid Helsinki dataset with `n` generated practices named with `tag`.
@@ -400,40 +372,12 @@ fn an_answer_the_engine_cuts_is_never_passed_on_as_whole() {
     // A query past citykg's time limit is a 503 on every engine (Virtuoso's own limit is set to
     // citykg's, and its partial "anytime" answer is refused as well).
     drop(server);
-    let server = {
-        let data_dir = dir.path().join("node2");
-        std::fs::create_dir_all(&data_dir).expect("dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_citykg"))
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--query-timeout",
-                "2",
-                "--data-dir",
-            ])
-            .arg(&data_dir)
-            .arg("--shared-dir")
-            .arg(dir.path().join("shared"))
-            .arg("--bundle-dir")
-            .arg(repo_root())
-            .args(engine.flags(&data_dir))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("line");
-        let base = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .map(|h| format!("http://{h}"))
-            .expect("url");
-        Server { child, base }
-    };
+    let server = serve_with(
+        &engine,
+        &dir.path().join("node2"),
+        &dir.path().join("shared"),
+        &["--query-timeout", "2"],
+    );
     let heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
     let started = Instant::now();
     let (status, body) = sparql(&server.base, heavy);

@@ -277,6 +277,11 @@ impl Drop for ServeProcess {
 /// Starts `citykg serve` on `data_dir` on an ephemeral port and waits for its first line (it
 /// prints the URL once it listens). With `log`, its stderr is written there at RUST_LOG=debug.
 pub fn serve_process(data_dir: &Path, log: Option<&Path>) -> ServeProcess {
+    serve_process_with(data_dir, log, &[])
+}
+
+/// Like [`serve_process`], with more flags for `citykg serve` (an engine, a shared dir, limits).
+pub fn serve_process_with(data_dir: &Path, log: Option<&Path>, flags: &[String]) -> ServeProcess {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut command = Command::new(env!("CARGO_BIN_EXE_citykg"));
@@ -285,6 +290,7 @@ pub fn serve_process(data_dir: &Path, log: Option<&Path>) -> ServeProcess {
         .arg(data_dir)
         .arg("--bundle-dir")
         .arg(repo_root())
+        .args(flags)
         .stdout(Stdio::piped());
     match log {
         Some(path) => {
