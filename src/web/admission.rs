@@ -207,7 +207,14 @@ const CONTRIBUTION_WAIT: std::time::Duration = std::time::Duration::from_secs(60
 pub async fn contribution_turn(
     turns: &Arc<Semaphore>,
 ) -> Result<tokio::sync::OwnedSemaphorePermit, WebError> {
-    match tokio::time::timeout(CONTRIBUTION_WAIT, turns.clone().acquire_owned()).await {
+    turn_within(turns, CONTRIBUTION_WAIT).await
+}
+
+async fn turn_within(
+    turns: &Arc<Semaphore>,
+    wait: std::time::Duration,
+) -> Result<tokio::sync::OwnedSemaphorePermit, WebError> {
+    match tokio::time::timeout(wait, turns.clone().acquire_owned()).await {
         Ok(Ok(permit)) => Ok(permit),
         _ => Err(WebError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -261,5 +268,29 @@ mod tests {
             "the waiter gets the slot"
         );
         assert_eq!(queue.waiting(), 0);
+    }
+
+    #[test]
+    fn a_contribution_waits_for_a_turn_then_is_refused() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let turns = Arc::new(Semaphore::new(1));
+            let first = turn_within(&turns, std::time::Duration::from_millis(50)).await;
+            assert!(first.is_ok(), "a free turn is taken at once");
+            let second = turn_within(&turns, std::time::Duration::from_millis(50)).await;
+            let refused = second
+                .err()
+                .expect("no second turn while the first is held");
+            assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+            drop(first);
+            assert!(
+                turn_within(&turns, std::time::Duration::from_millis(50))
+                    .await
+                    .is_ok()
+            );
+        });
     }
 }
