@@ -281,9 +281,7 @@ mod tests {
             let first = turn_within(&turns, std::time::Duration::from_millis(50)).await;
             assert!(first.is_ok(), "a free turn is taken at once");
             let second = turn_within(&turns, std::time::Duration::from_millis(50)).await;
-            let refused = second
-                .err()
-                .expect("no second turn while the first is held");
+            let refused = second.expect_err("no second turn while the first is held");
             assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
             drop(first);
             assert!(
