@@ -7,7 +7,7 @@
 mod common;
 
 use citykg::ingest::tokens::TokenStore;
-use common::{ServeProcess as Server, client, repo_root};
+use common::{ServeProcess as Server, client};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -24,20 +24,8 @@ enum Kill {
     VersionListed,
 }
 
-/// A valid Helsinki dataset with `n` generated practices (plus the small fixture).
 fn dataset(n: usize, tag: &str) -> String {
-    let mut text =
-        std::fs::read_to_string(repo_root().join("tests/fixtures/contrib/helsinki-small.ttl"))
-            .expect("fixture");
-    for i in 0..n {
-        text.push_str(&format!(
-            "practice:helsinki-bulk-{i} a ckg:Practice ; schema:name \"Bulk practice {i} ({tag})\"@en ;
-             dcterms:description \"Generated for the crash test.\"@en ; ckg:city city:helsinki ;
-             ckg:servesGoal sdg:11 ; dcterms:subject theme:open-data ;
-             prov:wasDerivedFrom source:joinup-ec-europa-eu-collection-open-source-observatory-osor-news-finland-fifth-a .\n"
-        ));
-    }
-    text
+    common::helsinki_dataset(n, tag)
 }
 
 /// (triples in the city's graph, practices named with `tag`, the current version and its triple count).

@@ -7,8 +7,8 @@
 mod common;
 
 use citykg::ingest::tokens::TokenStore;
+use common::client;
 use common::engine::{self, Engine};
-use common::{client, repo_root};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -42,20 +42,8 @@ fn serve(engine: &Engine, data_dir: &Path, shared_dir: &Path) -> Server {
     serve_with(engine, data_dir, shared_dir, &[])
 }
 
-/// A valid Helsinki dataset with `n` generated practices named with `tag`.
 fn dataset(n: usize, tag: &str) -> String {
-    let mut text =
-        std::fs::read_to_string(repo_root().join("tests/fixtures/contrib/helsinki-small.ttl"))
-            .expect("fixture");
-    for i in 0..n {
-        text.push_str(&format!(
-            "practice:helsinki-bulk-{i} a ckg:Practice ; schema:name \"Bulk practice {i} ({tag})\"@en ;
-             dcterms:description \"Generated for the engine crash test.\"@en ; ckg:city city:helsinki ;
-             ckg:servesGoal sdg:11 ; dcterms:subject theme:open-data ;
-             prov:wasDerivedFrom source:joinup-ec-europa-eu-collection-open-source-observatory-osor-news-finland-fifth-a .\n"
-        ));
-    }
-    text
+    common::helsinki_dataset(n, tag)
 }
 
 /// (triples in Helsinki's graph, of them those naming `tag`) as `base` answers now.

@@ -319,3 +319,20 @@ pub fn serve_process_with(data_dir: &Path, log: Option<&Path>, flags: &[String])
         log: log.map(Path::to_path_buf),
     }
 }
+
+/// A valid Helsinki dataset: the small fixture plus `n` generated practices named with `tag`
+/// (for the crash tests, which count the practices carrying their tag).
+pub fn helsinki_dataset(n: usize, tag: &str) -> String {
+    let mut text =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/contrib/helsinki-small.ttl"))
+            .expect("fixture");
+    for i in 0..n {
+        text.push_str(&format!(
+            "practice:helsinki-bulk-{i} a ckg:Practice ; schema:name \"Bulk practice {i} ({tag})\"@en ;
+             dcterms:description \"Generated for a crash test.\"@en ; ckg:city city:helsinki ;
+             ckg:servesGoal sdg:11 ; dcterms:subject theme:open-data ;
+             prov:wasDerivedFrom source:joinup-ec-europa-eu-collection-open-source-observatory-osor-news-finland-fifth-a .\n"
+        ));
+    }
+    text
+}
