@@ -1,10 +1,11 @@
 //! Builds the search index from SPARQL over the Backend seam: one document per practice, city,
-//! strategy, goal, theme, organisation, source and SDG, with its names and texts in every language.
+//! strategy, goal, theme, organisation, source and SDG, with its names and texts in every language;
+//! and updates a build in place for the resources one contribution touched.
 
 use super::{Fields, Group, Kind, Live, VERSION_FILE, schema, search_error};
 use crate::error::{Error, Result};
 use crate::store::Backend;
-use oxigraph::model::Term;
+use oxigraph::model::{NamedNode, Term};
 use std::collections::BTreeMap;
 use std::path::Path;
 use tantivy::{Index, TantivyDocument};
@@ -59,52 +60,103 @@ fn iri_of(term: &Option<Term>) -> Option<&str> {
     }
 }
 
-/// Reads the resources and their texts through SPARQL.
-fn read(backend: &Backend) -> Result<BTreeMap<String, Doc>> {
-    let mut docs: BTreeMap<String, Doc> = BTreeMap::new();
-    let rows = backend.select(&format!(
-        "{PREFIXES}SELECT ?s ?kind WHERE {{
-           {{ VALUES (?class ?kind) {{
-                (ckg:Practice \"practice\") (ckg:City \"city\") (ckg:StrategyGoal \"goal\")
-                (ckg:Theme \"theme\") (<http://www.w3.org/ns/org#Organization> \"organisation\")
-                (ckg:Strategy \"strategy\") (ckg:Source \"source\") }}
-              ?s a ?class }}
-           UNION {{ ?s skos:inScheme <http://metadata.un.org/sdg> BIND(\"sdg\" AS ?kind) }}
-         }}"
-    ))?;
-    for row in &rows {
-        let (Some(iri), Some(Some(Term::Literal(kind)))) = (iri_of(&row[0]), row.get(1)) else {
-            continue;
-        };
-        let Some(kind) = Kind::from_code(kind.value()) else {
-            continue;
-        };
+/// The most resources one `VALUES` block of [`read`] names.
+const CHUNK: usize = 500;
+
+/// Reads the resources and their texts through SPARQL: all of them, or only `only`'s (read in
+/// chunks of [`CHUNK`]).
+fn read(backend: &Backend, only: Option<&[NamedNode]>) -> Result<BTreeMap<String, Doc>> {
+    let mut docs = BTreeMap::new();
+    match only {
+        None => read_into(backend, "", &mut docs)?,
+        Some(subjects) => {
+            for chunk in subjects.chunks(CHUNK) {
+                let names: String = chunk.iter().map(|s| format!("{s} ")).collect();
+                read_into(backend, &format!("VALUES ?s {{ {names}}}"), &mut docs)?;
+            }
+        }
+    }
+    Ok(docs)
+}
+
+/// Adds to `docs` the resources that `restrict` (a `VALUES ?s` block, or nothing) lets through.
+/// Each query is one pattern or a short chain from `?s`, without `UNION`, so that with `restrict`
+/// the evaluator looks the named subjects up instead of reading everything and joining.
+fn read_into(backend: &Backend, restrict: &str, docs: &mut BTreeMap<String, Doc>) -> Result<()> {
+    let mut found = |iri: &str, kind: Kind| {
         let doc = docs.entry(iri.to_owned()).or_default();
         // A resource of two kinds counts as the first in `Kind::ALL` (a practice before a source).
         let rank = |k: Kind| Kind::ALL.iter().position(|x| *x == k);
         if doc.kind.is_none_or(|old| rank(kind) < rank(old)) {
             doc.kind = Some(kind);
         }
-    }
+    };
+    // The classes are matched here, not in a second `VALUES`: two `VALUES` blocks are joined
+    // with every triple of the pattern instead of looking the subjects up (src/web/labels.rs).
+    let classes = [
+        (crate::vocab::ckg::PRACTICE, Kind::Practice),
+        (crate::vocab::ckg::CITY, Kind::City),
+        (crate::vocab::ckg::STRATEGY_GOAL, Kind::Goal),
+        (crate::vocab::ckg::THEME, Kind::Theme),
+        ("http://www.w3.org/ns/org#Organization", Kind::Organisation),
+        (crate::vocab::ckg::STRATEGY, Kind::Strategy),
+        (crate::vocab::ckg::SOURCE, Kind::Source),
+    ];
+    let class_filter = if restrict.is_empty() {
+        let names: String = classes.iter().map(|(c, _)| format!("<{c}> ")).collect();
+        format!("VALUES ?class {{ {names}}}")
+    } else {
+        String::new()
+    };
     for row in backend.select(&format!(
-        "{PREFIXES}SELECT DISTINCT ?s ?city WHERE {{
-           {{ ?s ckg:city ?city }} UNION {{ ?s skos:inScheme ?scheme . ?scheme ckg:city ?city }}
-         }} ORDER BY ?s ?city"
+        "SELECT ?s ?class WHERE {{ {restrict}{class_filter} ?s a ?class }}"
     ))? {
-        if let (Some(iri), Some(city)) = (iri_of(&row[0]), iri_of(&row[1]))
-            && let Some(doc) = docs.get_mut(iri)
-            && !doc.cities.iter().any(|c| c == city)
+        if let (Some(iri), Some(class)) = (iri_of(&row[0]), row.get(1).and_then(iri_of))
+            && let Some((_, kind)) = classes.iter().find(|(c, _)| *c == class)
         {
-            doc.cities.push(city.to_owned());
+            found(iri, *kind);
         }
     }
-    let properties: String = name_properties()
-        .chain(TEXT_PROPERTIES)
-        .map(|p| format!("<{p}> "))
-        .collect();
     for row in backend.select(&format!(
-        "SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
+        "{PREFIXES}SELECT ?s WHERE {{ {restrict} ?s skos:inScheme <http://metadata.un.org/sdg> }}"
     ))? {
+        if let Some(iri) = iri_of(&row[0]) {
+            found(iri, Kind::Sdg);
+        }
+    }
+    // A resource's cities: its own, and its scheme's (a goal is in its city's strategy).
+    for query in [
+        "?s ckg:city ?city",
+        "?s skos:inScheme ?scheme . ?scheme ckg:city ?city",
+    ] {
+        for row in backend.select(&format!(
+            "{PREFIXES}SELECT DISTINCT ?s ?city WHERE {{ {restrict} {query} }}"
+        ))? {
+            if let (Some(iri), Some(city)) = (iri_of(&row[0]), iri_of(&row[1]))
+                && let Some(doc) = docs.get_mut(iri)
+                && !doc.cities.iter().any(|c| c == city)
+            {
+                doc.cities.push(city.to_owned());
+            }
+        }
+    }
+    for doc in docs.values_mut() {
+        doc.cities.sort();
+    }
+    // All of a named subject's literals (a lookup by subject), or every literal of the indexed
+    // properties; the properties are picked below either way.
+    let texts = if restrict.is_empty() {
+        let properties: String = name_properties()
+            .chain(TEXT_PROPERTIES)
+            .map(|p| format!("<{p}> "))
+            .collect();
+        format!(
+            "SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {properties} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
+        )
+    } else {
+        format!("SELECT ?s ?p ?o WHERE {{ {restrict} ?s ?p ?o FILTER(isLiteral(?o)) }}")
+    };
+    for row in backend.select(&texts)? {
         let (Some(iri), Some(property), Some(Some(Term::Literal(literal)))) =
             (iri_of(&row[0]), iri_of(&row[1]), row.get(2))
         else {
@@ -124,7 +176,7 @@ fn read(backend: &Backend) -> Result<BTreeMap<String, Doc>> {
             doc.texts.push((group, rank, text.to_owned()));
         }
     }
-    Ok(docs)
+    Ok(())
 }
 
 /// The words of an IRI's last segment (`…/practice/stockholm-stokab-dark-fibre`).
@@ -179,7 +231,7 @@ fn document(fields: &Fields, iri: &str, kind: Kind, doc: &Doc) -> TantivyDocumen
 
 /// Builds a new index for `version` in a fresh directory under `root` and opens it.
 pub(super) fn build(root: &Path, backend: &Backend, version: &str) -> Result<Live> {
-    let docs = read(backend)?;
+    let docs = read(backend, None)?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -211,6 +263,44 @@ pub(super) fn build(root: &Path, backend: &Backend, version: &str) -> Result<Liv
     let version_file = dir.join(VERSION_FILE);
     std::fs::write(&version_file, version).map_err(|e| Error::io(version_file.display(), e))?;
     Live::ready(index, version.to_owned(), &dir)
+}
+
+/// Brings `live` (a complete build) to `version` in place: the documents of `subjects` are read
+/// again and replace their old ones (a subject that is no longer a resource of a kind loses its
+/// document). The version file is rewritten after tantivy's commit, so a crash in between leaves
+/// a build that says the old version and is rebuilt when opened.
+pub(super) fn update(
+    live: &Live,
+    backend: &Backend,
+    subjects: &[NamedNode],
+    version: &str,
+) -> Result<Live> {
+    let docs = read(backend, Some(subjects))?;
+    let mut writer = live
+        .index
+        .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+        .map_err(|e| search_error("writer", e))?;
+    for subject in subjects {
+        writer.delete_term(tantivy::Term::from_field_text(
+            live.fields.iri,
+            subject.as_str(),
+        ));
+    }
+    for (iri, doc) in &docs {
+        let Some(kind) = doc.kind else { continue };
+        writer
+            .add_document(document(&live.fields, iri, kind, doc))
+            .map_err(|e| search_error("add document", e))?;
+    }
+    writer.commit().map_err(|e| search_error("commit", e))?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| search_error("merge", e))?;
+    let version_file = live.dir.join(VERSION_FILE);
+    let temporary = live.dir.join(format!("{VERSION_FILE}.tmp"));
+    std::fs::write(&temporary, version).map_err(|e| Error::io(temporary.display(), e))?;
+    std::fs::rename(&temporary, &version_file).map_err(|e| Error::io(version_file.display(), e))?;
+    Live::ready(live.index.clone(), version.to_owned(), &live.dir)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Full-text search over the names, labels and descriptions (in every language) of what the pages
 //! show: a tantivy index in `{data_dir}/search-index/`, built from SPARQL through the Backend seam
-//! and rebuilt, into a fresh directory that is then swapped in, whenever the data version changes.
+//! and rebuilt, into a fresh directory that is then swapped in, whenever the data version changes
+//! (after a contribution through this node, only the documents it touched are replaced).
 
 mod build;
 mod query;
@@ -10,6 +11,7 @@ pub use query::{Highlighter, Hit, Results};
 
 use crate::error::{Error, Result};
 use crate::store::Backend;
+use oxigraph::model::NamedNode;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
 use tantivy::schema::{
@@ -382,6 +384,48 @@ impl SearchIndex {
         self.rebuild_if_stale(backend)
     }
 
+    /// After a commit that took the data from version `from` to `to` and touched `subjects` (the
+    /// IRIs that were or are subjects in the graph it replaced): re-reads only their documents,
+    /// in place, when the live build is of `from` and the store still says `to`; otherwise (the
+    /// build was stale already, or another node committed in between) rebuilds in full. Returns
+    /// whether the index changed. Blocking: call it off the async threads.
+    pub fn update_after_commit(
+        &self,
+        backend: &Backend,
+        from: &str,
+        to: &str,
+        subjects: &[NamedNode],
+    ) -> Result<bool> {
+        let _guard = match self.rebuilding.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let live = self.live();
+        if live.version != from || backend.data_version()? != to {
+            return self.rebuild_if_stale(backend);
+        }
+        let started = std::time::Instant::now();
+        let updated = match build::update(&live, backend, subjects, to) {
+            Ok(updated) => updated,
+            Err(e) => {
+                tracing::warn!("{e}; rebuilding the search index in full");
+                return self.rebuild_if_stale(backend);
+            }
+        };
+        let docs = updated.docs;
+        match self.live.write() {
+            Ok(mut slot) => *slot = Arc::new(updated),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(updated),
+        }
+        tracing::info!(
+            docs,
+            subjects = subjects.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "updated the search index for data version {to}"
+        );
+        Ok(true)
+    }
+
     /// With the rebuild lock held.
     fn rebuild_if_stale(&self, backend: &Backend) -> Result<bool> {
         let version = backend.data_version()?;
@@ -519,6 +563,119 @@ mod tests {
             current
         );
         assert_eq!(builds(&root), 1);
+    }
+
+    /// Every document of a build: IRI, kind, cities and English name, sorted.
+    fn documents(live: &Live) -> Vec<String> {
+        use tantivy::TantivyDocument;
+        use tantivy::schema::Value;
+        let searcher = live.reader.searcher();
+        let top = searcher
+            .search(
+                &tantivy::query::AllQuery,
+                &tantivy::collector::TopDocs::with_limit(1000).order_by_score(),
+            )
+            .expect("all documents");
+        let mut out: Vec<String> = top
+            .into_iter()
+            .map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(address).expect("stored document");
+                let values = |field| {
+                    doc.get_all(field)
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                format!(
+                    "{} {} [{}] {}",
+                    values(live.fields.iri),
+                    values(live.fields.kind),
+                    values(live.fields.city),
+                    values(live.fields.name(Group::En))
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn an_update_after_a_commit_gives_the_documents_of_a_full_build() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backend = Backend::in_memory().expect("backend");
+        let practice = |slug: &str| format!("https://w3id.org/citykg/id/practice/{slug}");
+        add_practice(&backend, "x-quokka-lanes", "Quokka lanes");
+        add_practice(&backend, "x-wombat-walks", "Wombat walks");
+        add_practice(&backend, "x-emu-paths", "Emu paths");
+        let index = SearchIndex::open(dir.path(), &backend).expect("open");
+        let from = backend.data_version().expect("version");
+        // One commit: a practice renamed and given a city, one withdrawn, one added, one untouched.
+        backend
+            .update_without_new_version(&format!(
+                "DELETE WHERE {{ <{q}> <https://schema.org/name> ?n }};
+                 DELETE WHERE {{ <{w}> ?p ?o }};
+                 INSERT DATA {{ <{q}> <https://schema.org/name> \"Quokka lanes, widened\"@en ;
+                                      <https://w3id.org/citykg/ontology#city> <https://w3id.org/citykg/id/city/x> .
+                                <{k}> a <https://w3id.org/citykg/ontology#Practice> ;
+                                      <https://schema.org/name> \"Koala crossings\"@en }}",
+                q = practice("x-quokka-lanes"),
+                w = practice("x-wombat-walks"),
+                k = practice("x-koala-crossings"),
+            ))
+            .expect("change");
+        backend.bump_data_version().expect("new version");
+        let to = backend.data_version().expect("version");
+        let subjects: Vec<NamedNode> = ["x-quokka-lanes", "x-wombat-walks", "x-koala-crossings"]
+            .iter()
+            .map(|slug| NamedNode::new(practice(slug)).expect("iri"))
+            .collect();
+        let root = dir.path().join(INDEX_DIR);
+        let current = std::fs::read_to_string(root.join(CURRENT)).expect("CURRENT");
+        assert!(
+            index
+                .update_after_commit(&backend, &from, &to, &subjects)
+                .expect("updated")
+        );
+        assert_eq!(index.version(), to);
+        assert_eq!(
+            std::fs::read_to_string(root.join(CURRENT)).expect("CURRENT"),
+            current,
+            "updated in place, not rebuilt"
+        );
+        let other = tempfile::tempdir().expect("temp dir");
+        let full = build::build(other.path(), &backend, &to).expect("full build");
+        assert_eq!(documents(&index.live()), documents(&full));
+        assert_eq!(index.len(), 3);
+        let found = index.search("widened", 0, 10, Group::En).expect("search");
+        assert_eq!(found.hits.len(), 1);
+        assert!(
+            index
+                .search("wombat", 0, 10, Group::En)
+                .expect("search")
+                .hits
+                .is_empty()
+        );
+        drop(index);
+        // The version file says the new version: the next start opens the build as it is.
+        let reopened = SearchIndex::open(dir.path(), &backend).expect("reopen");
+        assert_eq!(documents(&reopened.live()), documents(&full));
+
+        // A build that is behind (another node committed first) is rebuilt in full instead.
+        add_practice(&backend, "x-ibis-ways", "Ibis ways");
+        let behind = backend.data_version().expect("version");
+        add_practice(&backend, "x-numbat-nooks", "Numbat nooks");
+        let newest = backend.data_version().expect("version");
+        let numbat = [NamedNode::new(practice("x-numbat-nooks")).expect("iri")];
+        assert!(
+            reopened
+                .update_after_commit(&backend, &behind, &newest, &numbat)
+                .expect("rebuilt")
+        );
+        assert_eq!(
+            reopened.len(),
+            5,
+            "the ibis, which the update did not name, is there"
+        );
     }
 
     #[test]
