@@ -437,3 +437,49 @@ fn a_goals_peers_narrowed_to_one_country_take_three_clicks() {
         );
     }
 }
+
+/// The finder keeps its facet table for one data version: a contribution (a new version) shows in
+/// its counts, rows and word search at once.
+#[test]
+fn the_finder_follows_a_contribution() {
+    let server = start();
+    let token = citykg::ingest::tokens::TokenStore::new(&server.data_dir.path().join("store"))
+        .add("helsinki")
+        .expect("token")
+        .1;
+    let helsinki = |server: &TestServer| {
+        let view = json(server, "/practices?city=helsinki&format=json");
+        (view["total"].as_u64().expect("total"), json_rows(&view))
+    };
+    let (before, rows) = helsinki(&server);
+    assert!(before > 0, "Helsinki has practices in the bundle");
+    assert!(rows.iter().all(|r| !r.contains("helsinki-bulk-")));
+    let words =
+        |server: &TestServer| json(server, "/practices?q=finderword&format=json")["total"].as_u64();
+    assert_eq!(words(&server), Some(0));
+
+    let response = client()
+        .put(server.url("/api/contributions/helsinki"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/turtle")
+        .body(helsinki_dataset(3, "finderword"))
+        .send()
+        .expect("put");
+    assert_eq!(response.status(), 201);
+    let (after, rows) = helsinki(&server);
+    assert_eq!(
+        after,
+        count(
+            &server,
+            "?p ckg:city <https://w3id.org/citykg/id/city/helsinki> ."
+        ),
+        "the counts follow the new data"
+    );
+    assert!(after <= 20, "one page holds them all");
+    for i in 0..3 {
+        let iri = format!("https://w3id.org/citykg/id/practice/helsinki-bulk-{i}");
+        assert!(rows.contains(&iri), "{iri} in {rows:?}");
+    }
+    // The words go through the search index, updated for the documents the commit touched.
+    assert_eq!(words(&server), Some(3));
+}

@@ -143,6 +143,8 @@ pub struct AppState {
     pub cache: caching::Cache,
     /// Items per page of the paged lists.
     pub page_size: usize,
+    /// The finder's facet table for the current data version (`pages/practices.rs`).
+    pub finder_facets: pages::practices::FacetTable,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -256,6 +258,7 @@ pub fn prepare(config: &ServeConfig) -> Result<(SharedState, LoadOutcome)> {
         trusted_proxies: config.trusted_proxies.clone(),
         cache: caching::Cache::new(config.cache_mb),
         page_size: config.page_size.max(1),
+        finder_facets: pages::practices::FacetTable::default(),
     };
     Ok((Arc::new(state), outcome))
 }

@@ -5,10 +5,10 @@
 //! same rows as CSV and JSON (`format=csv|json` or Accept); and a link to a SPARQL query that gives
 //! the same practices.
 //!
-//! Cost: one SELECT reads the facet fields of every practice (rows grow with the practices, about
-//! 150 today), one label lookup names the values, and the counting runs in Rust over that table:
-//! per request O(practices × facet values). That is right for today's data; at tens of thousands
-//! of practices the facet table belongs in the derived graph, refreshed when the data changes.
+//! Cost: one SELECT reads the facet fields of every practice once per data version (the table is
+//! kept in [`FacetTable`] until the version changes), one label lookup names the values, and the
+//! counting runs in Rust over that table: per request one pass over the practices per facet,
+//! O(practices × values per practice).
 //!
 //! User input never reaches SPARQL: a facet value is kept only when it names a value the data has
 //! (the others are ignored and listed on the page), years are parsed to integers, and free text
@@ -35,6 +35,7 @@ use minijinja::context;
 use oxigraph::model::{Literal, NamedNode, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Practices per page.
 pub const PAGE_SIZE: usize = 20;
@@ -124,21 +125,57 @@ fn sdg_goal(iri: &str) -> Option<String> {
         .then(|| format!("{SDG_NS}{goal}"))
 }
 
-/// Reads every practice's facet fields in one SELECT.
+/// The facet fields of every practice for one data version, read on the first request after the
+/// version changed and shared by the requests that follow.
+#[derive(Default)]
+pub struct FacetTable {
+    current: std::sync::Mutex<Option<(String, Arc<Vec<Practice>>)>>,
+}
+
+impl FacetTable {
+    /// The table for the backend's data version (read now if it is not the one kept).
+    fn get(&self, backend: &Backend) -> Result<Arc<Vec<Practice>>> {
+        let version = backend.data_version()?;
+        if let Ok(current) = self.current.lock()
+            && let Some((kept, table)) = current.as_ref()
+            && *kept == version
+        {
+            return Ok(table.clone());
+        }
+        // Read without holding the lock: requests for the table being replaced wait for nothing.
+        let table = Arc::new(load(backend)?);
+        if let Ok(mut current) = self.current.lock() {
+            *current = Some((version, table.clone()));
+        }
+        Ok(table)
+    }
+}
+
+/// Reads every practice's facet fields: four SELECTs of (practice, field, value) rows, each a
+/// plain join. (As one query with a `UNION` per field, Oxigraph's planner ran the union once per
+/// practice and, in the outcome branch, read every outcome of the network each time: 23 s at 500
+/// practices.)
 fn load(backend: &Backend) -> Result<Vec<Practice>> {
-    let query = format!(
-        "PREFIX ckg: <{CKG}> PREFIX schema: <{SCHEMA}> PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT DISTINCT ?p ?k ?v WHERE {{
-  ?p a ckg:Practice .
-  {{ ?p ?k ?v FILTER(?k IN (schema:name, ckg:city, dcterms:subject, ckg:servesGoal, schema:startDate, ckg:stage, ckg:verification)) }}
-  UNION {{ ?p ckg:city/schema:containedInPlace ?v BIND(schema:containedInPlace AS ?k) }}
-  UNION {{ ?p ckg:outcome/ckg:isTarget false BIND(ckg:isTarget AS ?k) BIND(false AS ?v) }}
-  UNION {{ ?t ckg:fromPractice ?p BIND(ckg:Transfer AS ?k) BIND(true AS ?v) }}
-  UNION {{ ?t ckg:toPractice ?p BIND(ckg:Transfer AS ?k) BIND(true AS ?v) }}
-}}"
+    let prefixes = format!(
+        "PREFIX ckg: <{CKG}> PREFIX schema: <{SCHEMA}> PREFIX dcterms: <http://purl.org/dc/terms/>\n"
     );
+    let queries = [
+        "SELECT DISTINCT ?p ?k ?v WHERE {
+           VALUES ?k { schema:name ckg:city dcterms:subject ckg:servesGoal schema:startDate ckg:stage ckg:verification }
+           ?p ?k ?v . ?p a ckg:Practice }",
+        "SELECT DISTINCT ?p (schema:containedInPlace AS ?k) ?v WHERE {
+           ?p a ckg:Practice ; ckg:city ?c . ?c schema:containedInPlace ?v }",
+        "SELECT DISTINCT ?p (ckg:isTarget AS ?k) (false AS ?v) WHERE {
+           ?p a ckg:Practice ; ckg:outcome ?o . ?o ckg:isTarget false }",
+        "SELECT DISTINCT ?p (ckg:Transfer AS ?k) (true AS ?v) WHERE {
+           ?p a ckg:Practice . { ?t ckg:fromPractice ?p } UNION { ?t ckg:toPractice ?p } }",
+    ];
+    let mut rows = Vec::new();
+    for query in queries {
+        rows.extend(backend.select(&format!("{prefixes}{query}"))?);
+    }
     let mut by_iri: BTreeMap<String, Practice> = BTreeMap::new();
-    for row in backend.select(&query)? {
+    for row in rows {
         let (Some(Some(Term::NamedNode(p))), Some(Some(Term::NamedNode(k))), Some(Some(v))) =
             (row.first(), row.get(1), row.get(2))
         else {
@@ -645,7 +682,7 @@ fn build(
     all_rows: bool,
 ) -> Result<FinderView> {
     let backend = &state.backend;
-    let practices = load(backend)?;
+    let practices = state.finder_facets.get(backend)?;
     let codes = codes(&practices);
     let (sel, ignored) = Selection::parse(pairs, &codes, lang);
     // The words: the practices the search index finds, in its order.
@@ -676,7 +713,7 @@ fn build(
 
     // Labels for every term a page may show.
     let mut iris: BTreeSet<String> = BTreeSet::new();
-    for p in &practices {
+    for p in practices.iter() {
         for (facet, terms) in &p.values {
             if *facet != Facet::Verification {
                 iris.extend(terms.iter().cloned());
@@ -770,9 +807,16 @@ fn build(
             .filter(|p| sel.admits(p, Some(Filter::Set(facet))))
             .collect();
         let selected = sel.sets.get(&facet);
+        // One pass over the practices: each adds one to the count of each of its values.
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for p in &others {
+            for term in p.values.get(&facet).into_iter().flatten() {
+                *counts.entry(term.as_str()).or_default() += 1;
+            }
+        }
         let mut values: Vec<(String, FacetValue)> = Vec::new();
         for (code, term) in codes.get(&facet).into_iter().flatten() {
-            let count = others.iter().filter(|p| p.has(facet, term)).count();
+            let count = counts.get(term.as_str()).copied().unwrap_or(0);
             let is_selected = selected.is_some_and(|s| s.contains(term));
             if count == 0 && !is_selected {
                 continue;
@@ -918,7 +962,7 @@ fn build(
     }
     let points = city_points(backend)?;
     let mut per_city: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in &practices {
+    for p in practices.iter() {
         for c in p.values.get(&Facet::City).into_iter().flatten() {
             *per_city.entry(c.as_str()).or_default() += 1;
         }
