@@ -138,6 +138,80 @@ fn content_type(response: &Response<Body>) -> String {
         .to_ascii_lowercase()
 }
 
+/// How Virtuoso writes a blank node in SPARQL JSON results: `nodeID://b10091`, which is not a
+/// blank node label (the `:` and `/`), so the results parser would refuse the whole answer.
+/// A JSON string cannot hold an unescaped `"`, so the pattern only ever matches a blank node's value.
+const VIRTUOSO_BNODE: &[u8] = b"\"bnode\", \"value\": \"nodeID://";
+/// What it becomes, with as many bytes: the label `virtuoso-b10091` (one label for one node).
+const BNODE_LABEL: &[u8] = b"\"bnode\", \"value\": \"virtuoso-";
+
+const _: () = assert!(VIRTUOSO_BNODE.len() == BNODE_LABEL.len());
+
+/// A reader that rewrites [`VIRTUOSO_BNODE`] to [`BNODE_LABEL`] as the bytes stream through
+/// (both have the same length, checked at compile time); a match split across two reads is kept
+/// back until it is whole.
+struct BnodeLabels<R> {
+    inner: R,
+    /// Bytes read but not handed on yet.
+    pending: Vec<u8>,
+    /// How many bytes at the start of `pending` are final.
+    ready: usize,
+    done: bool,
+}
+
+impl<R: Read> BnodeLabels<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+            ready: 0,
+            done: false,
+        }
+    }
+
+    /// Rewrites the matches in `pending` and marks final every byte that cannot start a match
+    /// still to be completed by the next read.
+    fn settle(&mut self) {
+        let n = VIRTUOSO_BNODE.len();
+        let mut i = self.ready;
+        while i < self.pending.len() {
+            let rest = &self.pending[i..];
+            if rest.len() >= n {
+                if rest.starts_with(VIRTUOSO_BNODE) {
+                    self.pending[i..i + n].copy_from_slice(BNODE_LABEL);
+                    i += n;
+                } else {
+                    i += 1;
+                }
+            } else if !self.done && VIRTUOSO_BNODE.starts_with(rest) {
+                break; // maybe the start of a match: wait for more bytes
+            } else {
+                i += 1;
+            }
+        }
+        self.ready = i;
+    }
+}
+
+impl<R: Read> Read for BnodeLabels<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.ready == 0 && !(self.done && self.pending.is_empty()) {
+            let mut chunk = [0u8; 8192];
+            let read = self.inner.read(&mut chunk)?;
+            if read == 0 {
+                self.done = true;
+            }
+            self.pending.extend_from_slice(&chunk[..read]);
+            self.settle();
+        }
+        let count = self.ready.min(out.len());
+        out[..count].copy_from_slice(&self.pending[..count]);
+        self.pending.drain(..count);
+        self.ready -= count;
+        Ok(count)
+    }
+}
+
 fn engine_error(url: &str, e: impl std::fmt::Display) -> QueryEvaluationError {
     QueryEvaluationError::Service(format!("{url}: the answer broke off: {e}").into())
 }
@@ -155,7 +229,7 @@ pub fn solutions(
     })?;
     let url = url.to_owned();
     match QueryResultsParser::from_format(format)
-        .for_reader(response.into_body())
+        .for_reader(BnodeLabels::new(response.into_body()))
         .map_err(|e| Error::Engine(format!("{url}: unreadable SPARQL results: {e}")))?
     {
         ReaderQueryResultsParserOutput::Boolean(value) => Ok(QueryResults::Boolean(value)),
@@ -250,6 +324,47 @@ pub fn rows(results: QueryResults<'static>) -> Result<Vec<Vec<Option<Term>>>> {
 mod tests {
     use super::*;
     use oxigraph::model::{Literal, NamedNode};
+
+    #[test]
+    fn virtuoso_blank_nodes_become_labels_wherever_the_reads_split() {
+        let json = br#"{"head":{"vars":["s","o"]},"results":{"bindings":[
+            {"s": { "type": "bnode", "value": "nodeID://b10091" }, "o": { "type": "literal", "value": "nodeID://not a node" }},
+            {"s": { "type": "bnode", "value": "nodeID://b10092" }, "o": { "type": "bnode", "value": "nodeID://b10091" }}]}}"#;
+        /// Hands out at most `step` bytes a read.
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(out.len()).min(self.0.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        for step in [1, 2, 7, 29, 8192] {
+            let mut text = String::new();
+            BnodeLabels::new(Trickle(json, step))
+                .read_to_string(&mut text)
+                .expect("read");
+            assert_eq!(
+                text.matches("virtuoso-b1009").count(),
+                3,
+                "step {step}: {text}"
+            );
+            assert!(
+                text.contains("\"nodeID://not a node\""),
+                "a literal is left alone"
+            );
+            let parsed = QueryResultsParser::from_format(QueryResultsFormat::Json)
+                .for_reader(text.as_bytes())
+                .expect("results");
+            let ReaderQueryResultsParserOutput::Solutions(rows) = parsed else {
+                panic!("solutions expected");
+            };
+            let rows: Vec<_> = rows.collect::<std::result::Result<_, _>>().expect("rows");
+            assert_eq!(rows.len(), 2);
+            assert_eq!(rows[1].get("o"), rows[0].get("s"), "one node, one label");
+        }
+    }
 
     #[test]
     fn virtuoso_geometries_read_back_as_stored() {
