@@ -306,6 +306,41 @@ fn two_nodes_on_one_engine_see_each_others_contributions() {
             .status();
         assert_eq!(status, 200, "version {version_a:?} from {base}");
     }
+
+    // Both nodes at once, for the same city: the commit lock in the shared folder gives each
+    // contribution its own version number, and both versions keep their own data.
+    let (put_a, put_b) = std::thread::scope(|s| {
+        let a = s.spawn(|| put(&a.base, &token, dataset(3, "gamma")));
+        let b = s.spawn(|| put(&b.base, &token, dataset(3, "delta")));
+        (
+            a.join().expect("node a's thread"),
+            b.join().expect("node b's thread"),
+        )
+    });
+    assert_eq!((put_a.expect("put a"), put_b.expect("put b")), (201, 201));
+    let version_b = version_b.expect("a version");
+    within("both versions", &|| {
+        current(&a.base).0 == Some(version_b + 2)
+    });
+    let mut tags: Vec<&str> = (version_b + 1..=version_b + 2)
+        .map(|v| {
+            let body = client()
+                .get(format!("{}/api/contributions/helsinki/{v}", a.base))
+                .header("Accept", "text/turtle")
+                .send()
+                .and_then(|r| r.text())
+                .expect("version");
+            if body.contains("(gamma)") {
+                "gamma"
+            } else if body.contains("(delta)") {
+                "delta"
+            } else {
+                "neither"
+            }
+        })
+        .collect();
+    tags.sort();
+    assert_eq!(tags, ["delta", "gamma"], "one version each, none lost");
 }
 
 /// Runs `query` through citykg's /sparql: the status and the body as text (None when the body

@@ -15,7 +15,7 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, Term, Triple};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -119,6 +119,14 @@ pub enum Outcome {
     },
 }
 
+/// What one commit changed, for the search index: the data versions before and after, and the
+/// resources whose documents may differ.
+struct SearchChange {
+    from: String,
+    to: String,
+    subjects: Vec<NamedNode>,
+}
+
 /// The pipeline, shared by the API, the upload page and `citykg contribute`.
 pub struct Contributions {
     validator: Validator,
@@ -198,14 +206,34 @@ impl Contributions {
     /// would show stale rankings) and
     /// the search index (a failure is logged: the contribution has landed, and the next search
     /// retries the rebuild). Every commit runs it, whoever called the pipeline.
-    fn after_commit(&self, city: &str) -> Result<()> {
+    fn after_commit(&self, city: &str, search_change: &SearchChange) -> Result<()> {
         crate::store::derived::refresh_for_city(&self.backend, city)?;
         if let Some(search) = &self.search
-            && let Err(e) = search.ensure_fresh(&self.backend)
+            && let Err(e) = search.update_after_commit(
+                &self.backend,
+                &search_change.from,
+                &search_change.to,
+                &search_change.subjects,
+            )
         {
             tracing::warn!("the search index was not refreshed after a contribution: {e}");
         }
         Ok(())
+    }
+
+    /// The IRIs that are subjects in `graph` now: with the new data's subjects, the resources whose
+    /// search documents a replacement of the graph can change.
+    fn graph_subjects(&self, graph: &NamedNode) -> Result<BTreeSet<NamedNode>> {
+        let rows = self.backend.select(&format!(
+            "SELECT DISTINCT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} FILTER(isIRI(?s)) }}"
+        ))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match r.into_iter().next().flatten() {
+                Some(Term::NamedNode(n)) => Some(n),
+                _ => None,
+            })
+            .collect())
     }
 
     pub fn base_iri(&self) -> &str {
@@ -401,6 +429,7 @@ impl Contributions {
         let _guard = self.lock.lock().map_err(|_| {
             Error::Invalid("an earlier contribution failed midway; restart the server".into())
         })?;
+        let _shared = self.history.commit_lock()?;
         let versions = self.versions(city)?;
         let mut record = Vec::new();
         let mut previous = versions.last().map(|v| v.version);
@@ -441,10 +470,21 @@ impl Contributions {
             who,
             format,
         )?);
+        let from = self.backend.current_data_version()?;
+        let mut subjects = self.graph_subjects(&graph)?;
+        subjects.extend(triples.iter().filter_map(|t| match &t.subject {
+            oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
+            _ => None,
+        }));
         let started = std::time::Instant::now();
-        self.backend.replace_graph(&graph, triples, &record)?;
+        let to = self.backend.replace_graph(&graph, triples, &record)?;
         let committed = started.elapsed();
-        self.after_commit(city)?;
+        let search_change = SearchChange {
+            from,
+            to,
+            subjects: subjects.into_iter().collect(),
+        };
+        self.after_commit(city, &search_change)?;
         tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");
         self.versions(city)?
             .into_iter()

@@ -121,6 +121,23 @@ impl History {
         &self.root
     }
 
+    /// Takes the commit lock of this history (an exclusive lock on `commit.lock` in its folder,
+    /// waiting for it): nodes that share the folder (`serve --shared-dir`) commit one at a time,
+    /// so two of them never give the same version number to two contributions. Released when the
+    /// returned file is dropped, or by the system when the process dies.
+    pub fn commit_lock(&self) -> Result<std::fs::File> {
+        create_private_dir(&self.root)?;
+        let path = self.root.join("commit.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(path.display(), e))?;
+        file.lock().map_err(|e| Error::io(path.display(), e))?;
+        Ok(file)
+    }
+
     fn path(&self, city: &str, version: u64) -> PathBuf {
         self.root.join(city).join(format!("{version:06}.nq"))
     }

@@ -136,6 +136,14 @@ impl Backend {
         }
     }
 
+    /// The data version as the store has it now, never a remembered one: what a commit builds on.
+    pub fn current_data_version(&self) -> Result<String> {
+        match &self.kind {
+            Kind::Embedded(store) => embedded::data_version(store),
+            Kind::Remote(remote) => remote.current_data_version(),
+        }
+    }
+
     /// Applies `change` all or nothing (see [`Change`]).
     pub(crate) fn apply(&self, change: &Change) -> Result<()> {
         match &self.kind {

@@ -273,6 +273,12 @@ impl Remote {
         Ok(version)
     }
 
+    /// The data version read from the engine now.
+    pub fn current_data_version(&self) -> Result<String> {
+        self.forget_version();
+        self.data_version()
+    }
+
     fn remember_version(&self, version: &str) {
         if let Ok(mut cached) = self.version.lock() {
             *cached = Some((Instant::now(), version.to_owned()));
