@@ -3,7 +3,8 @@
 #   start_citykg FILE PORT     citykg serve over a fresh store loaded with `citykg load` ($B)
 #   start_oxigraph FILE PORT   upstream `oxigraph serve --union-default-graph` (PyPI oxigraph)
 #   start_virtuoso FILE PORT   Virtuoso 7 (Debian virtuoso-opensource-7-bin) with bench/virtuoso.ini
-# Each prints nothing and returns once its /sparql answers. ENGINE_WORK is where stores live.
+# Each prints nothing and returns once its /sparql answers. ENGINE_WORK is where stores live;
+# ENGINE_TIMEOUT (default 120) is the query timeout, in seconds, of citykg and Oxigraph's server.
 ENGINE_WORK=${ENGINE_WORK:-/tmp/citykg-engines}
 OXIGRAPH_VERSION=${OXIGRAPH_VERSION:-0.5.13}
 B=${B:-target/release/citykg}
@@ -35,7 +36,7 @@ start_citykg() {
   rm -rf "$dir"
   "$B" load --data-dir "$dir" "$file" >/dev/null 2>&1
   # The answer cache is off (CITYKG_CACHE_MB=0) so that repeated runs measure evaluation, not hits.
-  "$B" serve --data-dir "$dir" --bind "127.0.0.1:$port" --query-timeout 120 \
+  "$B" serve --data-dir "$dir" --bind "127.0.0.1:$port" --query-timeout "${ENGINE_TIMEOUT:-120}" \
     --cache-mb "${CITYKG_CACHE_MB:-0}" >"$dir.log" 2>&1 &
   ENGINE_PIDS+=($!)
   wait_sparql "$port"
@@ -55,7 +56,7 @@ start_oxigraph() {
   cli=$(oxigraph_cli)
   rm -rf "$dir"
   "$cli" load --location "$dir" --file "$file" >/dev/null 2>&1
-  "$cli" serve --location "$dir" --bind "127.0.0.1:$port" --union-default-graph --timeout-s 120 >"$dir.log" 2>&1 &
+  "$cli" serve --location "$dir" --bind "127.0.0.1:$port" --union-default-graph --timeout-s "${ENGINE_TIMEOUT:-120}" >"$dir.log" 2>&1 &
   ENGINE_PIDS+=($!)
   wait_sparql "$port"
 }
@@ -94,7 +95,7 @@ start_citykg_over() {
              --store-user citykg --store-password-file "$dir/password") ;;
     *) echo "start_citykg_over: oxigraph or virtuoso" >&2; return 1 ;;
   esac
-  "$B" serve --data-dir "$dir/node" "${flags[@]}" --bind "127.0.0.1:$port" --query-timeout 120 \
+  "$B" serve --data-dir "$dir/node" "${flags[@]}" --bind "127.0.0.1:$port" --query-timeout "${ENGINE_TIMEOUT:-120}" \
     --cache-mb "${CITYKG_CACHE_MB:-0}" >"$dir.log" 2>&1 &
   ENGINE_PIDS+=($!)
   wait_sparql "$port"

@@ -6,13 +6,13 @@
 # peak RSS (VmHWM). The pages shown are picked from the data: the first generated city, one of its
 # goals and practices, SDG 11, the theme "mobility", the organisation with most partnerships.
 # Prints Markdown rows; the server is stopped on exit.
-#   bash bench/pages.sh DATA_DIR     (B=target/bench/release/citykg DURATION=10s PORT=7941)
+#   bash bench/pages.sh DATA_DIR     (B=target/release/citykg DURATION=10s PORT=7941 CONNS="1 16")
 # SERVE_FLAGS adds flags to `citykg serve`: with `--sparql-endpoint … --update-endpoint …` (issue 12)
 # the pages come from an engine that already holds the network, DATA_DIR only keeping the node's files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/pages.sh DATA_DIR}
-B=${B:-target/bench/release/citykg}
+B=${B:-target/release/citykg}
 DURATION=${DURATION:-10s}
 PORT=${PORT:-7941}
 base=http://127.0.0.1:$PORT
@@ -47,12 +47,25 @@ city=$(pick "SELECT ?c WHERE { ?c a <${CKG}City> FILTER(STRENDS(STR(?c), \"1\"))
 goal=$(pick "SELECT ?g WHERE { ?g <http://www.w3.org/2004/02/skos/core#inScheme>/<${CKG}city> <$city> ; <http://www.w3.org/2004/02/skos/core#relatedMatch> ?s } ORDER BY ?g LIMIT 1")
 practice=$(pick "SELECT ?p WHERE { ?p <${CKG}city> <$city> ; a <${CKG}Practice> } ORDER BY ?p LIMIT 1")
 org=$(pick "SELECT ?o WHERE { ?p <${CKG}partner> ?o } GROUP BY ?o ORDER BY DESC(COUNT(*)) LIMIT 1")
+# The bundled data alone has no generated city: then Helsinki and its first goal and practice.
+if [[ -z $city ]]; then
+  city=https://w3id.org/citykg/id/city/helsinki
+  goal=$(pick "SELECT ?g WHERE { ?g <http://www.w3.org/2004/02/skos/core#inScheme>/<${CKG}city> <$city> ; <http://www.w3.org/2004/02/skos/core#relatedMatch> ?s } ORDER BY ?g LIMIT 1")
+  practice=$(pick "SELECT ?p WHERE { ?p <${CKG}city> <$city> ; a <${CKG}Practice> } ORDER BY ?p LIMIT 1")
+fi
 slug=${city##*/}
 PAGES=("/?lang=en" "$(path_of "$city")?lang=en" "$(path_of "$goal")?lang=en"
        "$(path_of "$practice")?lang=en" "/sdg/11?lang=en" "/id/theme/mobility?lang=en"
        "$(path_of "$org")?lang=en" "/compare?city=stockholm&city=$slug&lang=en"
        "/search?q=mobility&lang=en" "/practices?theme=mobility&lang=en" "/transfers?lang=en"
        "/queries?lang=en")
+
+# Waits until the server has finished what wrk left behind: requests still running when a cell
+# ends (wrk gives up on them at its timeout, the server does not) would slow the next cell. A
+# request that needs a query slot queues behind them, so its answer means they are done.
+drain() {
+  curl -s -o /dev/null --max-time 600 -H 'Accept: text/html' "$base$(path_of "$practice")?lang=en"
+}
 
 measure() { # path connections [header]
   local out
@@ -73,8 +86,9 @@ echo "| page | conns | req/s | p50 | p99 | non-2xx |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for p in "${PAGES[@]}"; do
   curl -s -o /dev/null --max-time 120 -H 'Accept: text/html' "$base$p" # warm the store's caches once
-  for c in 1 16; do
+  for c in ${CONNS:-1 16}; do
     echo "| \`$p\` (uncached) | $c | $(measure "$p" "$c") |"
+    drain
   done
 done
 stop
