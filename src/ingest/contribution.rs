@@ -119,11 +119,10 @@ pub enum Outcome {
     },
 }
 
-/// What one commit changed, for the search index: the data versions before and after, and the
+/// What one commit changed, for the search index: the data version it started from, and the
 /// resources whose documents may differ.
 struct SearchChange {
     from: String,
-    to: String,
     subjects: Vec<NamedNode>,
 }
 
@@ -206,15 +205,16 @@ impl Contributions {
     /// would show stale rankings) and
     /// the search index (a failure is logged: the contribution has landed, and the next search
     /// retries the rebuild). Every commit runs it, whoever called the pipeline.
-    fn after_commit(&self, city: &str, search_change: &SearchChange) -> Result<()> {
+    fn after_commit(
+        &self,
+        city: &str,
+        to: &str,
+        search_change: Option<SearchChange>,
+    ) -> Result<()> {
         crate::store::derived::refresh_for_city(&self.backend, city)?;
-        if let Some(search) = &self.search
-            && let Err(e) = search.update_after_commit(
-                &self.backend,
-                &search_change.from,
-                &search_change.to,
-                &search_change.subjects,
-            )
+        if let (Some(search), Some(change)) = (&self.search, search_change)
+            && let Err(e) =
+                search.update_after_commit(&self.backend, &change.from, to, &change.subjects)
         {
             tracing::warn!("the search index was not refreshed after a contribution: {e}");
         }
@@ -470,21 +470,26 @@ impl Contributions {
             who,
             format,
         )?);
-        let from = self.backend.current_data_version()?;
-        let mut subjects = self.graph_subjects(&graph)?;
-        subjects.extend(triples.iter().filter_map(|t| match &t.subject {
-            oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
-            _ => None,
-        }));
+        // What the search index needs to update only the touched documents (read before the
+        // graph is replaced).
+        let search_change = match &self.search {
+            None => None,
+            Some(_) => {
+                let mut subjects = self.graph_subjects(&graph)?;
+                subjects.extend(triples.iter().filter_map(|t| match &t.subject {
+                    oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
+                    _ => None,
+                }));
+                Some(SearchChange {
+                    from: self.backend.current_data_version()?,
+                    subjects: subjects.into_iter().collect(),
+                })
+            }
+        };
         let started = std::time::Instant::now();
         let to = self.backend.replace_graph(&graph, triples, &record)?;
         let committed = started.elapsed();
-        let search_change = SearchChange {
-            from,
-            to,
-            subjects: subjects.into_iter().collect(),
-        };
-        self.after_commit(city, &search_change)?;
+        self.after_commit(city, &to, search_change)?;
         tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");
         self.versions(city)?
             .into_iter()

@@ -76,6 +76,9 @@ fn read(backend: &Backend, only: Option<&[NamedNode]>) -> Result<BTreeMap<String
             }
         }
     }
+    for doc in docs.values_mut() {
+        doc.cities.sort();
+    }
     Ok(docs)
 }
 
@@ -139,9 +142,6 @@ fn read_into(backend: &Backend, restrict: &str, docs: &mut BTreeMap<String, Doc>
                 doc.cities.push(city.to_owned());
             }
         }
-    }
-    for doc in docs.values_mut() {
-        doc.cities.sort();
     }
     // All of a named subject's literals (a lookup by subject), or every literal of the indexed
     // properties; the properties are picked below either way.

@@ -413,10 +413,7 @@ impl SearchIndex {
             }
         };
         let docs = updated.docs;
-        match self.live.write() {
-            Ok(mut slot) => *slot = Arc::new(updated),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(updated),
-        }
+        self.install(updated);
         tracing::info!(
             docs,
             subjects = subjects.len(),
@@ -424,6 +421,14 @@ impl SearchIndex {
             "updated the search index for data version {to}"
         );
         Ok(true)
+    }
+
+    /// Makes `live` the build that answers (searches holding the old one finish with it).
+    fn install(&self, live: Live) {
+        match self.live.write() {
+            Ok(mut slot) => *slot = Arc::new(live),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(live),
+        }
     }
 
     /// With the rebuild lock held.
@@ -437,10 +442,7 @@ impl SearchIndex {
         publish(&self.root, &live)?;
         let dir = live.dir.clone();
         let docs = live.docs;
-        match self.live.write() {
-            Ok(mut slot) => *slot = Arc::new(live),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(live),
-        }
+        self.install(live);
         // Searches still holding the old build keep their open (memory-mapped) files.
         remove_stale(&self.root, &dir);
         tracing::info!(

@@ -152,9 +152,10 @@ const _: () = assert!(VIRTUOSO_BNODE.len() == BNODE_LABEL.len());
 /// back until it is whole.
 struct BnodeLabels<R> {
     inner: R,
-    /// Bytes read but not handed on yet.
+    /// Bytes read and not handed on yet start at `start`.
     pending: Vec<u8>,
-    /// How many bytes at the start of `pending` are final.
+    start: usize,
+    /// The bytes of `pending` before this index are final.
     ready: usize,
     done: bool,
 }
@@ -164,6 +165,7 @@ impl<R: Read> BnodeLabels<R> {
         Self {
             inner,
             pending: Vec::new(),
+            start: 0,
             ready: 0,
             done: false,
         }
@@ -195,7 +197,11 @@ impl<R: Read> BnodeLabels<R> {
 
 impl<R: Read> Read for BnodeLabels<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.ready == 0 && !(self.done && self.pending.is_empty()) {
+        while self.start == self.ready && !(self.done && self.start == self.pending.len()) {
+            // Everything final was handed on: drop it (once per chunk read, not per call).
+            self.pending.drain(..self.start);
+            self.ready -= self.start;
+            self.start = 0;
             let mut chunk = [0u8; 8192];
             let read = self.inner.read(&mut chunk)?;
             if read == 0 {
@@ -204,10 +210,9 @@ impl<R: Read> Read for BnodeLabels<R> {
             self.pending.extend_from_slice(&chunk[..read]);
             self.settle();
         }
-        let count = self.ready.min(out.len());
-        out[..count].copy_from_slice(&self.pending[..count]);
-        self.pending.drain(..count);
-        self.ready -= count;
+        let count = (self.ready - self.start).min(out.len());
+        out[..count].copy_from_slice(&self.pending[self.start..self.start + count]);
+        self.start += count;
         Ok(count)
     }
 }

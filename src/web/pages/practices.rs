@@ -5,8 +5,9 @@
 //! same rows as CSV and JSON (`format=csv|json` or Accept); and a link to a SPARQL query that gives
 //! the same practices.
 //!
-//! Cost: one SELECT reads the facet fields of every practice once per data version (the table is
-//! kept in [`FacetTable`] until the version changes), one label lookup names the values, and the
+//! Cost: four SELECTs read the facet fields of every practice once per data version (the table and
+//! the codes of its values are kept in [`FacetTable`] until the version changes), one label lookup
+//! names the values, and the
 //! counting runs in Rust over that table: per request one pass over the practices per facet,
 //! O(practices × values per practice).
 //!
@@ -129,12 +130,18 @@ fn sdg_goal(iri: &str) -> Option<String> {
 /// version changed and shared by the requests that follow.
 #[derive(Default)]
 pub struct FacetTable {
-    current: std::sync::Mutex<Option<(String, Arc<Vec<Practice>>)>>,
+    current: std::sync::Mutex<Option<(String, Arc<Facets>)>>,
+}
+
+/// Every practice's facet fields, and the codes of their values (what URLs may name).
+struct Facets {
+    practices: Vec<Practice>,
+    codes: Codes,
 }
 
 impl FacetTable {
     /// The table for the backend's data version (read now if it is not the one kept).
-    fn get(&self, backend: &Backend) -> Result<Arc<Vec<Practice>>> {
+    fn get(&self, backend: &Backend) -> Result<Arc<Facets>> {
         let version = backend.data_version()?;
         if let Ok(current) = self.current.lock()
             && let Some((kept, table)) = current.as_ref()
@@ -143,7 +150,11 @@ impl FacetTable {
             return Ok(table.clone());
         }
         // Read without holding the lock: requests for the table being replaced wait for nothing.
-        let table = Arc::new(load(backend)?);
+        let practices = load(backend)?;
+        let table = Arc::new(Facets {
+            codes: codes(&practices),
+            practices,
+        });
         if let Ok(mut current) = self.current.lock() {
             *current = Some((version, table.clone()));
         }
@@ -682,9 +693,9 @@ fn build(
     all_rows: bool,
 ) -> Result<FinderView> {
     let backend = &state.backend;
-    let practices = state.finder_facets.get(backend)?;
-    let codes = codes(&practices);
-    let (sel, ignored) = Selection::parse(pairs, &codes, lang);
+    let facets = state.finder_facets.get(backend)?;
+    let (practices, codes) = (&facets.practices, &facets.codes);
+    let (sel, ignored) = Selection::parse(pairs, codes, lang);
     // The words: the practices the search index finds, in its order.
     let (hits, approximate) = if sel.q.is_empty() {
         (None, false)

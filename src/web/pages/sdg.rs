@@ -130,16 +130,17 @@ pub fn view(
     paged_view(backend, base_iri, sdg, lang, (first, first))
 }
 
-/// The practices serving `sdg` directly or through one of its targets, as (?p, ?city) pairs: the
-/// selection the SDG page pages through and counts.
+/// The practices serving `sdg` directly or through one of its targets, as (?p, ?city) pairs: what
+/// the SDG page pages through and counts, said plainly (the page asks it as [`practices_lookup`];
+/// the tests check the page against this form).
 pub fn practices_selection(sdg: &NamedNode) -> String {
     format!(
         "SELECT DISTINCT ?p ?city WHERE {{ {{ ?p ckg:servesGoal {sdg} }} UNION {{ ?t skos:broader {sdg} . ?p ckg:servesGoal ?t }} ?p a ckg:Practice ; ckg:city ?city }}"
     )
 }
 
-/// The city goals mapped to `sdg` or to one of its targets, as ?g: the selection the goal list
-/// pages through and counts.
+/// The city goals mapped to `sdg` or to one of its targets, as ?g: what the goal list pages through
+/// and counts, said plainly (the page asks it as [`goals_lookup`]).
 pub fn goals_selection(sdg: &NamedNode) -> String {
     format!(
         "SELECT DISTINCT ?g WHERE {{ {{ ?g skos:relatedMatch {sdg} }} UNION {{ ?t skos:broader {sdg} . ?g skos:relatedMatch ?t }} ?g a ckg:StrategyGoal }}"
