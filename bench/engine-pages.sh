@@ -24,7 +24,8 @@ if wants embedded; then
 fi
 
 if wants oxigraph; then
-  start_oxigraph "$file" 7962
+  # Without --timeout-s (see start_oxigraph): with it, the server falls over under page load.
+  OXIGRAPH_TIMEOUT=${OXIGRAPH_TIMEOUT:-0} start_oxigraph "$file" 7962
   echo "## over Oxigraph's server 0.5.13"
   SERVE_FLAGS="--sparql-endpoint http://127.0.0.1:7962/query --update-endpoint http://127.0.0.1:7962/update" \
     PORT=7961 bash bench/pages.sh "$work/node-oxigraph" || echo "(the run over Oxigraph's server failed)"

@@ -7,6 +7,7 @@ pub mod derived;
 mod embedded;
 pub mod load;
 pub mod remote;
+mod side_by_side;
 
 use crate::error::{Error, Result};
 use crate::vocab;
@@ -14,6 +15,7 @@ pub use change::Change;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::store::Store;
+pub use side_by_side::Pending;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -110,6 +112,27 @@ impl Backend {
         // RUST_LOG=citykg::store=debug shows every page query with its time (bench/README.md).
         tracing::debug!(elapsed = ?started.elapsed(), query, "select");
         rows
+    }
+
+    /// Several SELECTs whose answers do not depend on each other, answered in their order; over
+    /// a remote engine sent at once (see [`Backend::start`]).
+    pub fn select_all<const N: usize>(
+        &self,
+        queries: [String; N],
+    ) -> Result<[Vec<Vec<Option<Term>>>; N]> {
+        let answers: Vec<Vec<Vec<Option<Term>>>> = std::thread::scope(|scope| {
+            let pending: Vec<_> = queries
+                .iter()
+                .map(|q| self.start(scope, move || self.select(q)))
+                .collect();
+            pending
+                .into_iter()
+                .map(Pending::wait)
+                .collect::<Result<_>>()
+        })?;
+        answers
+            .try_into()
+            .map_err(|_| Error::Engine("an answer went missing".into()))
     }
 
     /// Like [`Backend::select`], with each term as plain text: an IRI as itself, a literal as its

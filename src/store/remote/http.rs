@@ -1,10 +1,10 @@
-//! The HTTP side of a remote engine: SPARQL protocol POSTs as forms with an explicit Accept, and
-//! HTTP Digest authentication (RFC 7616, MD5 with qop=auth, as Virtuoso asks) for the update user.
+//! The HTTP side of a remote engine: SPARQL protocol POSTs as forms with an explicit Accept, over
+//! a pool of kept-alive connections, and HTTP Digest authentication (RFC 7616, MD5 with qop=auth,
+//! as Virtuoso asks) for the update user.
 
 use crate::error::{Error, Result};
 use md5::{Digest, Md5};
-use oxhttp::model::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use oxhttp::model::{Body, Method, Request, Response, StatusCode};
+use oxhttp::model::{Body, Response, StatusCode};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,22 +30,56 @@ struct Challenge {
     count: u32,
 }
 
-/// Sends form-encoded POSTs to one engine.
+/// How many idle connections to one engine are kept for the next requests: more than citykg
+/// ever runs at once (its query slots, a page's lookups, a commit).
+const IDLE_CONNECTIONS: usize = 64;
+
+/// How long an idle connection is kept. Shorter than the engines' own keep-alive limits
+/// (Virtuoso closes after 10 s by default), so that a request rarely meets a connection the
+/// engine has just closed; a closed one is noticed before it is used.
+const IDLE_AGE: Duration = Duration::from_secs(5);
+
+/// Sends form-encoded POSTs to one engine, over connections kept open between requests: a page
+/// makes dozens of small queries, and a new connection for each costs a TCP set-up and, on
+/// Oxigraph's server, a new thread (which under load it could not start).
 pub struct Http {
+    agent: ureq::Agent,
     credentials: Option<Credentials>,
     challenge: Mutex<Option<Challenge>>,
+    keep_alive: bool,
 }
 
 impl Http {
     pub fn new(credentials: Option<Credentials>) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_idle_connections(IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(IDLE_CONNECTIONS)
+            .max_idle_age(IDLE_AGE)
+            .user_agent(concat!("citykg/", env!("CARGO_PKG_VERSION")))
+            .build();
         Self {
+            agent: ureq::Agent::new_with_config(config),
             credentials,
             challenge: Mutex::new(None),
+            keep_alive: true,
         }
     }
 
-    /// POSTs `form` to `url` and returns the answer, whatever its status. With credentials, a
-    /// 401 Digest challenge is answered once (and remembered for the next requests).
+    /// One connection a request from now on. For Virtuoso 7: on a kept-alive connection it sends
+    /// an answer of more than one TCP segment with a pause of 40–60 ms before its last segment
+    /// (Nagle's algorithm on its side meeting the client's delayed ACK), and closing the connection
+    /// flushes at once; measured on the bundle: the home page 130 ms kept alive, 45 ms closing.
+    pub fn closing_connections(mut self) -> Self {
+        self.keep_alive = false;
+        self
+    }
+
+    /// POSTs `form` to `url` and returns the answer, whatever its status; its body streams.
+    /// `timeout` bounds the connection and each read and write, not the whole answer (a long
+    /// answer that keeps coming is the caller's to stop). With credentials, a 401 Digest
+    /// challenge is answered once (and remembered for the next requests).
     pub fn post_form(
         &self,
         url: &str,
@@ -58,25 +92,32 @@ impl Http {
             .extend_pairs(form)
             .finish()
             .into_bytes();
-        let client = oxhttp::Client::new()
-            .with_global_timeout(timeout)
-            .with_redirection_limit(0);
         let credentials = self.credentials.as_ref().filter(|_| authenticate);
         let send = |authorization: Option<String>| -> Result<Response<Body>> {
-            let mut builder = Request::builder()
-                .method(Method::POST)
-                .uri(url)
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(ACCEPT, accept);
+            let mut request = self
+                .agent
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", accept);
             if let Some(value) = authorization {
-                builder = builder.header(AUTHORIZATION, value);
+                request = request.header("authorization", value);
             }
-            let request = builder
-                .body(body.clone())
-                .map_err(|e| Error::Engine(format!("{url}: cannot build the request: {e}")))?;
-            client
-                .request(request)
-                .map_err(|e| Error::Engine(format!("{url} did not answer: {e}")))
+            if !self.keep_alive {
+                request = request.header("connection", "close");
+            }
+            let response = request
+                .config()
+                .timeout_connect(Some(timeout))
+                .timeout_per_read(Some(timeout))
+                .timeout_per_write(Some(timeout))
+                .build()
+                .send(&body[..])
+                .map_err(|e| Error::Engine(format!("{url} did not answer: {e}")))?;
+            let (parts, body) = response.into_parts();
+            Ok(Response::from_parts(
+                parts,
+                Body::from_read(body.into_reader()),
+            ))
         };
         let Some(credentials) = credentials else {
             return send(None);
@@ -88,7 +129,7 @@ impl Http {
         }
         let challenge = first
             .headers()
-            .get_all(WWW_AUTHENTICATE)
+            .get_all("www-authenticate")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_challenge)
@@ -97,6 +138,8 @@ impl Http {
                     "{url} refused the credentials and asks for no Digest authentication"
                 ))
             })?;
+        // Read the refusal to its end, so that its connection goes back to the pool.
+        let _ = first.into_body().to_vec();
         if let Ok(mut slot) = self.challenge.lock() {
             *slot = Some(challenge);
         }

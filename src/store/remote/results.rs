@@ -15,6 +15,7 @@ use oxigraph::sparql::{
 };
 use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Virtuoso's answer to ASK in SPARQL JSON is a one-row table with this variable.
 const VIRTUOSO_ASK: &str = "__ASK_RETVAL";
@@ -125,6 +126,15 @@ pub fn check(url: &str, response: Response<Body>) -> Result<Response<Body>> {
     }
 }
 
+/// Reads a checked answer whose body is not wanted (an update's) to its end, so that its
+/// connection serves the next request.
+pub fn finish(response: Response<Body>) {
+    let _ = std::io::copy(
+        &mut response.into_body().take(TRAILER),
+        &mut std::io::sink(),
+    );
+}
+
 fn content_type(response: &Response<Body>) -> String {
     response
         .headers()
@@ -141,17 +151,23 @@ fn content_type(response: &Response<Body>) -> String {
 /// How Virtuoso writes a blank node in SPARQL JSON results: `nodeID://b10091`, which is not a
 /// blank node label (the `:` and `/`), so the results parser would refuse the whole answer.
 /// A JSON string cannot hold an unescaped `"`, so the pattern only ever matches a blank node's value.
-const VIRTUOSO_BNODE: &[u8] = b"\"bnode\", \"value\": \"nodeID://";
+const VIRTUOSO_BNODE_JSON: &[u8] = b"\"bnode\", \"value\": \"nodeID://";
 /// What it becomes, with as many bytes: the label `virtuoso-b10091` (one label for one node).
-const BNODE_LABEL: &[u8] = b"\"bnode\", \"value\": \"virtuoso-";
+const BNODE_LABEL_JSON: &[u8] = b"\"bnode\", \"value\": \"virtuoso-";
+/// The same in SPARQL XML results (a text cannot hold an unescaped `<`).
+const VIRTUOSO_BNODE_XML: &[u8] = b"<bnode>nodeID://";
+const BNODE_LABEL_XML: &[u8] = b"<bnode>virtuoso-";
 
-const _: () = assert!(VIRTUOSO_BNODE.len() == BNODE_LABEL.len());
+const _: () = assert!(VIRTUOSO_BNODE_JSON.len() == BNODE_LABEL_JSON.len());
+const _: () = assert!(VIRTUOSO_BNODE_XML.len() == BNODE_LABEL_XML.len());
 
-/// A reader that rewrites [`VIRTUOSO_BNODE`] to [`BNODE_LABEL`] as the bytes stream through
-/// (both have the same length, checked at compile time); a match split across two reads is kept
-/// back until it is whole.
+/// A reader that rewrites Virtuoso's blank node values to labels (`VIRTUOSO_BNODE_*` to
+/// `BNODE_LABEL_*`, of the same length, checked at compile time) as the bytes stream through; a
+/// match split across two reads is kept back until it is whole.
 struct BnodeLabels<R> {
     inner: R,
+    pattern: &'static [u8],
+    label: &'static [u8],
     /// Bytes read and not handed on yet start at `start`.
     pending: Vec<u8>,
     start: usize,
@@ -161,9 +177,17 @@ struct BnodeLabels<R> {
 }
 
 impl<R: Read> BnodeLabels<R> {
-    fn new(inner: R) -> Self {
+    /// For SPARQL XML results when `xml`, else SPARQL JSON.
+    fn new(inner: R, xml: bool) -> Self {
+        let (pattern, label) = if xml {
+            (VIRTUOSO_BNODE_XML, BNODE_LABEL_XML)
+        } else {
+            (VIRTUOSO_BNODE_JSON, BNODE_LABEL_JSON)
+        };
         Self {
             inner,
+            pattern,
+            label,
             pending: Vec::new(),
             start: 0,
             ready: 0,
@@ -174,18 +198,18 @@ impl<R: Read> BnodeLabels<R> {
     /// Rewrites the matches in `pending` and marks final every byte that cannot start a match
     /// still to be completed by the next read.
     fn settle(&mut self) {
-        let n = VIRTUOSO_BNODE.len();
+        let n = self.pattern.len();
         let mut i = self.ready;
         while i < self.pending.len() {
             let rest = &self.pending[i..];
             if rest.len() >= n {
-                if rest.starts_with(VIRTUOSO_BNODE) {
-                    self.pending[i..i + n].copy_from_slice(BNODE_LABEL);
+                if rest.starts_with(self.pattern) {
+                    self.pending[i..i + n].copy_from_slice(self.label);
                     i += n;
                 } else {
                     i += 1;
                 }
-            } else if !self.done && VIRTUOSO_BNODE.starts_with(rest) {
+            } else if !self.done && self.pattern.starts_with(rest) {
                 break; // maybe the start of a match: wait for more bytes
             } else {
                 i += 1;
@@ -217,6 +241,45 @@ impl<R: Read> Read for BnodeLabels<R> {
     }
 }
 
+/// The most read after the last result to reach the end of an answer (the closing brackets, the
+/// chunked encoding's last chunk): a connection goes back to the pool only when its answer was
+/// read to the end.
+const TRAILER: u64 = 64 * 1024;
+
+/// A response body that, once its parser has seen the last result (`ended`), reads the little
+/// that follows when it is dropped, so that its connection can serve the next query. A body
+/// dropped before its end (a cancelled query) is not read on: its connection is closed.
+struct DrainAtEnd<R: Read> {
+    inner: R,
+    ended: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for DrainAtEnd<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(out)
+    }
+}
+
+impl<R: Read> Drop for DrainAtEnd<R> {
+    fn drop(&mut self) {
+        if self.ended.load(Ordering::Relaxed) {
+            let _ = std::io::copy(&mut (&mut self.inner).take(TRAILER), &mut std::io::sink());
+        }
+    }
+}
+
+/// Wraps `body` for a parser; the flag says when the parser has come to the last result.
+fn drained_at_end<R: Read>(body: R) -> (DrainAtEnd<R>, Arc<AtomicBool>) {
+    let ended = Arc::new(AtomicBool::new(false));
+    (
+        DrainAtEnd {
+            inner: body,
+            ended: ended.clone(),
+        },
+        ended,
+    )
+}
+
 fn engine_error(url: &str, e: impl std::fmt::Display) -> QueryEvaluationError {
     QueryEvaluationError::Service(format!("{url}: the answer broke off: {e}").into())
 }
@@ -233,8 +296,9 @@ pub fn solutions(
         Error::Engine(format!("{url} answered with {media:?}, not SPARQL results"))
     })?;
     let url = url.to_owned();
+    let (body, ended) = drained_at_end(response.into_body());
     match QueryResultsParser::from_format(format)
-        .for_reader(BnodeLabels::new(response.into_body()))
+        .for_reader(BnodeLabels::new(body, format == QueryResultsFormat::Xml))
         .map_err(|e| Error::Engine(format!("{url}: unreadable SPARQL results: {e}")))?
     {
         ReaderQueryResultsParserOutput::Boolean(value) => Ok(QueryResults::Boolean(value)),
@@ -250,15 +314,23 @@ pub fn solutions(
                         _ => false,
                     };
                 }
+                ended.store(true, Ordering::Relaxed);
                 return Ok(QueryResults::Boolean(value));
             }
-            let rows = reader.map(move |solution| {
+            let mut reader = reader;
+            let rows = std::iter::from_fn(move || {
                 if token.is_cancelled() {
-                    return Err(QueryEvaluationError::Cancelled);
+                    return Some(Err(QueryEvaluationError::Cancelled));
                 }
-                solution
-                    .map(restore_solution)
-                    .map_err(|e| engine_error(&url, e))
+                let Some(solution) = reader.next() else {
+                    ended.store(true, Ordering::Relaxed);
+                    return None;
+                };
+                Some(
+                    solution
+                        .map(restore_solution)
+                        .map_err(|e| engine_error(&url, e)),
+                )
             });
             Ok(QueryResults::Solutions(QuerySolutionIter::new(
                 variables, rows,
@@ -275,16 +347,23 @@ pub fn triples(
 ) -> Result<QueryResults<'static>> {
     let format = rdf_format(url, &response)?;
     let url = url.to_owned();
-    let parser = RdfParser::from_format(format).for_reader(response.into_body());
-    let triples = parser.map(move |quad| {
+    let (body, ended) = drained_at_end(response.into_body());
+    let mut parser = RdfParser::from_format(format).for_reader(body);
+    let triples = std::iter::from_fn(move || {
         if token.is_cancelled() {
-            return Err(QueryEvaluationError::Cancelled);
+            return Some(Err(QueryEvaluationError::Cancelled));
         }
-        quad.map(|q| {
-            let t = Triple::from(q);
-            Triple::new(t.subject, t.predicate, restore_term(t.object))
-        })
-        .map_err(|e| engine_error(&url, e))
+        let Some(quad) = parser.next() else {
+            ended.store(true, Ordering::Relaxed);
+            return None;
+        };
+        Some(
+            quad.map(|q| {
+                let t = Triple::from(q);
+                Triple::new(t.subject, t.predicate, restore_term(t.object))
+            })
+            .map_err(|e| engine_error(&url, e)),
+        )
     });
     Ok(QueryResults::Graph(QueryTripleIter::new(triples)))
 }
@@ -335,6 +414,10 @@ mod tests {
         let json = br#"{"head":{"vars":["s","o"]},"results":{"bindings":[
             {"s": { "type": "bnode", "value": "nodeID://b10091" }, "o": { "type": "literal", "value": "nodeID://not a node" }},
             {"s": { "type": "bnode", "value": "nodeID://b10092" }, "o": { "type": "bnode", "value": "nodeID://b10091" }}]}}"#;
+        let xml = br#"<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head><variable name="s"/><variable name="o"/></head><results>
+            <result><binding name="s"><bnode>nodeID://b10091</bnode></binding><binding name="o"><literal>nodeID://not a node</literal></binding></result>
+            <result><binding name="s"><bnode>nodeID://b10092</bnode></binding><binding name="o"><bnode>nodeID://b10091</bnode></binding></result>
+            </results></sparql>"#;
         /// Hands out at most `step` bytes a read.
         struct Trickle<'a>(&'a [u8], usize);
         impl Read for Trickle<'_> {
@@ -345,29 +428,34 @@ mod tests {
                 Ok(n)
             }
         }
-        for step in [1, 2, 7, 29, 8192] {
-            let mut text = String::new();
-            BnodeLabels::new(Trickle(json, step))
-                .read_to_string(&mut text)
-                .expect("read");
-            assert_eq!(
-                text.matches("virtuoso-b1009").count(),
-                3,
-                "step {step}: {text}"
-            );
-            assert!(
-                text.contains("\"nodeID://not a node\""),
-                "a literal is left alone"
-            );
-            let parsed = QueryResultsParser::from_format(QueryResultsFormat::Json)
-                .for_reader(text.as_bytes())
-                .expect("results");
-            let ReaderQueryResultsParserOutput::Solutions(rows) = parsed else {
-                panic!("solutions expected");
-            };
-            let rows: Vec<_> = rows.collect::<std::result::Result<_, _>>().expect("rows");
-            assert_eq!(rows.len(), 2);
-            assert_eq!(rows[1].get("o"), rows[0].get("s"), "one node, one label");
+        for (format, answer) in [
+            (QueryResultsFormat::Json, &json[..]),
+            (QueryResultsFormat::Xml, &xml[..]),
+        ] {
+            for step in [1, 2, 7, 29, 8192] {
+                let mut text = String::new();
+                BnodeLabels::new(Trickle(answer, step), format == QueryResultsFormat::Xml)
+                    .read_to_string(&mut text)
+                    .expect("read");
+                assert_eq!(
+                    text.matches("virtuoso-b1009").count(),
+                    3,
+                    "{format:?}, step {step}: {text}"
+                );
+                assert!(
+                    text.contains("nodeID://not a node"),
+                    "a literal is left alone"
+                );
+                let parsed = QueryResultsParser::from_format(format)
+                    .for_reader(text.as_bytes())
+                    .expect("results");
+                let ReaderQueryResultsParserOutput::Solutions(rows) = parsed else {
+                    panic!("solutions expected");
+                };
+                let rows: Vec<_> = rows.collect::<std::result::Result<_, _>>().expect("rows");
+                assert_eq!(rows.len(), 2);
+                assert_eq!(rows[1].get("o"), rows[0].get("s"), "one node, one label");
+            }
         }
     }
 

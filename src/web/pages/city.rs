@@ -128,32 +128,42 @@ struct Rows {
 impl Rows {
     fn read(backend: &Backend, city: &NamedNode) -> Result<Self> {
         let q = |body: String| {
-            backend.select(&format!(
+            format!(
                 "PREFIX ckg: <{CKG}> PREFIX skos: <{}> PREFIX dcterms: <{}> PREFIX schema: <{}>\n{body}",
                 ns::SKOS,
                 ns::DCTERMS,
                 ns::SCHEMA
-            ))
+            )
         };
-        Ok(Self {
-            strategies: q(format!(
+        let queries = [
+            q(format!(
                 "SELECT ?s ?issued WHERE {{ ?s ckg:city {city} ; a ckg:Strategy . OPTIONAL {{ ?s dcterms:issued ?issued }} }} ORDER BY ?s"
-            ))?,
-            goals: q(format!(
+            )),
+            q(format!(
                 "SELECT ?g ?s ?broader ?notation WHERE {{ ?s ckg:city {city} ; a ckg:Strategy . ?g skos:inScheme ?s . OPTIONAL {{ ?g skos:broader ?broader }} OPTIONAL {{ ?g skos:notation ?notation }} }}"
-            ))?,
-            practices: q(format!(
+            )),
+            q(format!(
                 "SELECT ?p ?start WHERE {{ ?p ckg:city {city} ; a ckg:Practice . OPTIONAL {{ ?p schema:startDate ?start }} }}"
-            ))?,
-            served: q(format!(
+            )),
+            q(format!(
                 "SELECT DISTINCT ?p ?g WHERE {{ ?p ckg:city {city} ; a ckg:Practice ; ckg:servesGoal ?g }}"
-            ))?,
-            themes: q(format!(
+            )),
+            q(format!(
                 "SELECT DISTINCT ?p ?t WHERE {{ ?p ckg:city {city} ; a ckg:Practice ; dcterms:subject ?t }}"
-            ))?,
-            partners: q(format!(
+            )),
+            q(format!(
                 "SELECT DISTINCT ?o WHERE {{ ?p ckg:city {city} ; a ckg:Practice ; ckg:partner ?o }}"
-            ))?,
+            )),
+        ];
+        let [strategies, goals, practices, served, themes, partners] =
+            backend.select_all(queries)?;
+        Ok(Self {
+            strategies,
+            goals,
+            practices,
+            served,
+            themes,
+            partners,
         })
     }
 }

@@ -84,13 +84,34 @@ pub fn view(
             .filter_map(|r| text(&r[0]))
             .collect())
     };
-    let narrower = column(format!("SELECT ?n WHERE {{ ?n skos:broader {goal} }}"))?;
-    let city = column(format!(
-        "SELECT ?city WHERE {{ {goal} skos:inScheme ?s . ?s ckg:city ?city }}"
-    ))?;
-    let practices = column(format!(
-        "SELECT DISTINCT ?p WHERE {{ ?p ckg:servesGoal {goal} ; a ckg:Practice }}"
-    ))?;
+    // The lists, the peers and the narrowed peers depend on the facts alone: read side by side
+    // (over an engine); the labels need the lists.
+    let (narrower, city, practices, peers_narrowed) = std::thread::scope(|scope| -> Result<_> {
+        let narrower = backend.start(scope, || {
+            column(format!("SELECT ?n WHERE {{ ?n skos:broader {goal} }}"))
+        });
+        let city = backend.start(scope, || {
+            column(format!(
+                "SELECT ?city WHERE {{ {goal} skos:inScheme ?s . ?s ckg:city ?city }}"
+            ))
+        });
+        let practices = backend.start(scope, || {
+            column(format!(
+                "SELECT DISTINCT ?p WHERE {{ ?p ckg:servesGoal {goal} ; a ckg:Practice }}"
+            ))
+        });
+        let peers = backend.start(scope, || {
+            let mut peers = matches(backend, base_iri, goal, lang)?;
+            let narrowed = narrow(backend, base_iri, &mut peers, chosen, page_path, lang)?;
+            Ok((peers, narrowed))
+        });
+        Ok((
+            narrower.wait()?,
+            city.wait()?,
+            practices.wait()?,
+            peers.wait()?,
+        ))
+    })?;
     let mut iris: BTreeSet<String> = BTreeSet::new();
     for property in [SKOS_IN_SCHEME, SKOS_BROADER, SKOS_RELATED_MATCH] {
         iris.extend(facts.iris(property));
@@ -101,8 +122,7 @@ pub fn view(
     let linker = Linker::new(backend, base_iri, &iris, lang)?;
     let mut sdgs = facts.iris(SKOS_RELATED_MATCH);
     sdgs.sort_by_key(|s| sdg_sort_key(s));
-    let mut peers = matches(backend, base_iri, goal, lang)?;
-    let narrowed = narrow(backend, base_iri, &mut peers, chosen, page_path, lang)?;
+    let (peers, narrowed) = peers_narrowed;
     let (name, name_lang) = facts
         .text_with_lang(SKOS_PREF_LABEL, lang)
         .unwrap_or_else(|| (compact(goal.as_str()), None));

@@ -102,12 +102,6 @@ pub fn view(
         return Ok(None);
     }
     let prefixes = format!("PREFIX ckg: <{CKG}> PREFIX prov: <{}>\n", ns::PROV);
-    let outcomes = backend.select(&format!(
-        "{prefixes}SELECT ?o ?k ?v WHERE {{ {practice} ckg:outcome ?o . ?o ?k ?v }}"
-    ))?;
-    let sources = backend.select(&format!(
-        "{prefixes}SELECT DISTINCT ?s ?k ?v WHERE {{ {{ {practice} prov:wasDerivedFrom ?s }} UNION {{ {practice} ckg:outcome/prov:wasDerivedFrom ?s }} ?s ?k ?v }}"
-    ))?;
     let mut iris: BTreeSet<String> = BTreeSet::new();
     for property in [
         format!("{CKG}city"),
@@ -118,7 +112,41 @@ pub fn view(
     ] {
         iris.extend(facts.iris(&property));
     }
-    let linker = Linker::new(backend, base_iri, &iris, lang)?;
+    // Everything below depends on the facts alone: read side by side (over an engine).
+    let (outcomes, sources, linker, transfers, similar, money, lessons, contacts) =
+        std::thread::scope(|scope| -> Result<_> {
+            let outcomes = backend.start(scope, || {
+                backend.select(&format!(
+                    "{prefixes}SELECT ?o ?k ?v WHERE {{ {practice} ckg:outcome ?o . ?o ?k ?v }}"
+                ))
+            });
+            let sources = backend.start(scope, || {
+                backend.select(&format!(
+                    "{prefixes}SELECT DISTINCT ?s ?k ?v WHERE {{ {{ {practice} prov:wasDerivedFrom ?s }} UNION {{ {practice} ckg:outcome/prov:wasDerivedFrom ?s }} ?s ?k ?v }}"
+                ))
+            });
+            let linker = backend.start(scope, || Linker::new(backend, base_iri, &iris, lang));
+            let transfers =
+                backend.start(scope, || transfers_of(backend, base_iri, practice, lang));
+            let similar = backend.start(scope, || matches(backend, base_iri, practice, lang));
+            let money = backend.start(scope, || exchange::money(backend, base_iri, practice, lang));
+            let lessons = backend.start(scope, || {
+                exchange::lessons(backend, base_iri, practice, lang)
+            });
+            let contacts = backend.start(scope, || {
+                exchange::contacts(backend, base_iri, practice, lang)
+            });
+            Ok((
+                outcomes.wait()?,
+                sources.wait()?,
+                linker.wait()?,
+                transfers.wait()?,
+                similar.wait()?,
+                money.wait()?,
+                lessons.wait()?,
+                contacts.wait()?,
+            ))
+        })?;
     let links = |property: &str| -> Vec<Link> {
         let mut l: Vec<Link> = facts
             .iris(property)
@@ -151,7 +179,7 @@ pub fn view(
         .map(|g| linker.link(g))
         .collect();
     city_goals.sort();
-    let (came_from, went_to) = transfers_of(backend, base_iri, practice, lang)?;
+    let (came_from, went_to) = transfers;
     let (name, name_lang) = facts
         .text_with_lang("https://schema.org/name", lang)
         .unwrap_or_else(|| (compact(practice.as_str()), None));
@@ -176,7 +204,7 @@ pub fn view(
         outcomes: outcome_rows(outcomes, &source_facts, base_iri, lang),
         sources: source_rows(&facts.iris(PROV_DERIVED), &source_facts, base_iri, lang),
         verification: facts.text(&format!("{CKG}verification"), lang),
-        similar: matches(backend, base_iri, practice, lang)?,
+        similar,
         came_from,
         went_to,
         stage: facts
@@ -184,9 +212,9 @@ pub fn view(
             .first()
             .map(|s| linker.link(s)),
         stage_year: facts.text(crate::vocab::exchange::STAGE_YEAR, lang),
-        money: exchange::money(backend, base_iri, practice, lang)?,
-        lessons: exchange::lessons(backend, base_iri, practice, lang)?,
-        contacts: exchange::contacts(backend, base_iri, practice, lang)?,
+        money,
+        lessons,
+        contacts,
     }))
 }
 

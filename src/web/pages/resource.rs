@@ -62,6 +62,19 @@ pub async fn dereference(
         Some(_) => false,
         None => wants_html(&headers),
     };
+    // A city, goal or practice has its own page, which reads the resource's statements itself
+    // (and answers None for another kind, or for a resource that is not there).
+    if html {
+        let specific = match kind.as_str() {
+            "city" => super::city::paged(&state, &iri, &page, &pairs, state.page_size).await?,
+            "goal" => super::goal::page(&state, &iri, &page, &pairs).await?,
+            "practice" => super::practice::page(&state, &iri, &page).await?,
+            _ => None,
+        };
+        if let Some(response) = specific {
+            return Ok(response);
+        }
+    }
     let outgoing = {
         let (backend, subject) = (state.backend.clone(), iri.clone());
         blocking::run(&state, move |_| {
@@ -80,21 +93,9 @@ pub async fn dereference(
         let describe = QueryRequest::parse(&format!("DESCRIBE {iri}"), None)?;
         return Ok(blocking::answer_query(&state, describe, OutputFormat::Rdf(format)).await);
     }
-    let specific = match kind.as_str() {
-        "city" => super::city::paged(&state, &iri, &page, &pairs, state.page_size).await?,
-        "goal" => super::goal::page(&state, &iri, &page, &pairs).await?,
-        "practice" => super::practice::page(&state, &iri, &page).await?,
-        _ => None,
-    };
-    match specific {
-        Some(response) => Ok(response),
-        None => {
-            let paging = Paging::from_pairs(&pairs, state.page_size);
-            let cities =
-                (kind == "org").then(|| Paging::from_param(&pairs, CITIES_PAGE, state.page_size));
-            generic_page(&state, &iri, outgoing, &page, &pairs, (paging, cities)).await
-        }
-    }
+    let paging = Paging::from_pairs(&pairs, state.page_size);
+    let cities = (kind == "org").then(|| Paging::from_param(&pairs, CITIES_PAGE, state.page_size));
+    generic_page(&state, &iri, outgoing, &page, &pairs, (paging, cities)).await
 }
 
 #[derive(Serialize)]
