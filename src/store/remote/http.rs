@@ -39,6 +39,9 @@ const IDLE_CONNECTIONS: usize = 64;
 /// engine has just closed; a closed one is noticed before it is used.
 const IDLE_AGE: Duration = Duration::from_secs(5);
 
+/// The most of a 401 answer read before the credentials are sent.
+const REFUSAL: u64 = 64 * 1024;
+
 /// Sends form-encoded POSTs to one engine, over connections kept open between requests: a page
 /// makes dozens of small queries, and a new connection for each costs a TCP set-up and, on
 /// Oxigraph's server, a new thread (which under load it could not start).
@@ -138,8 +141,12 @@ impl Http {
                     "{url} refused the credentials and asks for no Digest authentication"
                 ))
             })?;
-        // Read the refusal to its end, so that its connection goes back to the pool.
-        let _ = first.into_body().to_vec();
+        // Read the refusal (a few hundred bytes; at most REFUSAL) so that its connection goes
+        // back to the pool rather than buffering whatever the engine sends.
+        let _ = std::io::copy(
+            &mut std::io::Read::take(first.into_body(), REFUSAL),
+            &mut std::io::sink(),
+        );
         if let Ok(mut slot) = self.challenge.lock() {
             *slot = Some(challenge);
         }
