@@ -30,6 +30,10 @@ pub enum Error {
     /// The remote SPARQL engine failed, refused, or gave an answer that cannot be trusted.
     #[error("the SPARQL engine: {0}")]
     Engine(String),
+    /// A commit found the data changed since it read it (another node's commit, or one sent by
+    /// a node that died, still landing); nothing was written.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl Error {

@@ -887,3 +887,50 @@ fn csv_stage_and_contact_columns_replace_and_their_absence_keeps() {
         "{error}"
     );
 }
+
+/// A commit built on a data version that has moved on since (another node's commit, or one a
+/// node that died had already sent, landing in between) is refused as a conflict and changes
+/// nothing; built on the current version it goes through. On the backend the suite runs on.
+#[test]
+fn a_commit_on_an_old_data_version_changes_nothing() {
+    use citykg::error::Error;
+    use citykg::store::Backend;
+    use oxigraph::model::{Literal, NamedNode, Triple};
+    let dir = tempfile::tempdir().expect("tmp");
+    let engine = common::engine::from_env();
+    let backend = match &engine {
+        Some(engine) => Backend::connect(engine.remote_config(dir.path())),
+        None => Backend::open(&dir.path().join("store")),
+    }
+    .expect("backend");
+    let graph = NamedNode::new_unchecked("https://w3id.org/citykg/graph/conflict-test");
+    let triple = |o: &str| {
+        Triple::new(
+            NamedNode::new_unchecked("https://w3id.org/citykg/id/x"),
+            NamedNode::new_unchecked("http://purl.org/dc/terms/title"),
+            Literal::new_simple_literal(o),
+        )
+    };
+    let start = backend.current_data_version().expect("version");
+    let first = backend
+        .replace_graph(&graph, &[triple("one")], &[], &start)
+        .expect("a commit on the current version");
+    let stale = backend.replace_graph(&graph, &[triple("two")], &[], &start);
+    assert!(
+        matches!(stale, Err(Error::Conflict(_))),
+        "a commit on {start} after {first}: {stale:?}"
+    );
+    assert_eq!(backend.current_data_version().expect("version"), first);
+    assert_eq!(
+        backend.graph_triples(&graph).expect("graph"),
+        vec![triple("one")]
+    );
+    let second = backend
+        .replace_graph(&graph, &[triple("two")], &[], &first)
+        .expect("a commit on the current version");
+    assert_eq!(backend.current_data_version().expect("version"), second);
+    assert_eq!(
+        backend.graph_triples(&graph).expect("graph"),
+        vec![triple("two")]
+    );
+}

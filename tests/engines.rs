@@ -175,6 +175,11 @@ fn kill_9_during_a_contribution_leaves_old_or_new_on_the_engine() {
         stop.store(true, Ordering::Relaxed);
         let _ = writer.join();
         let seen = reader.join().expect("reader");
+        // The engine still runs a request the dead node had sent whole (its commit may land
+        // now): give it a contribution's time, so "after" and the next trial's "before" are
+        // read once it has. (Had a node committed in between, the late commit or that one
+        // would have been refused as a conflict: `contributions.rs` tests the guard.)
+        std::thread::sleep(Duration::from_millis(took));
 
         let server = serve(&engine, &data_dir, &shared);
         let after = graph_state(&server.base, &tag).expect("state after");

@@ -89,8 +89,9 @@ fn change_and_compare(
     triples: &[Triple],
 ) -> (Vec<String>, Vec<String>, derived::RefreshStats) {
     let before = derived::snapshot(backend).expect("snapshot");
+    let from = backend.current_data_version().expect("version");
     backend
-        .replace_graph(&graph_iri(slug).expect("graph"), triples, &[])
+        .replace_graph(&graph_iri(slug).expect("graph"), triples, &[], &from)
         .expect("replace");
     let stats = derived::refresh_for_city(backend, slug).expect("refresh");
     assert!(!stats.full, "an incremental refresh: {stats:?}");

@@ -430,6 +430,9 @@ impl Contributions {
             Error::Invalid("an earlier contribution failed midway; restart the server".into())
         })?;
         let _shared = self.history.commit_lock()?;
+        // Read before the versions: a commit that lands after this read (one a node that died
+        // had already sent) makes this one a conflict instead of a second record of a number.
+        let from = self.backend.current_data_version()?;
         let versions = self.versions(city)?;
         let mut record = Vec::new();
         let mut previous = versions.last().map(|v| v.version);
@@ -481,13 +484,15 @@ impl Contributions {
                     _ => None,
                 }));
                 Some(SearchChange {
-                    from: self.backend.current_data_version()?,
+                    from: from.clone(),
                     subjects: subjects.into_iter().collect(),
                 })
             }
         };
         let started = std::time::Instant::now();
-        let to = self.backend.replace_graph(&graph, triples, &record)?;
+        let to = self
+            .backend
+            .replace_graph(&graph, triples, &record, &from)?;
         let committed = started.elapsed();
         self.after_commit(city, &to, search_change)?;
         tracing::info!(city, version = number, ?committed, derived = ?started.elapsed(), "contribution committed");

@@ -194,6 +194,7 @@ impl Bundle {
             ],
             insert,
             version: Some(hash[..16].to_owned()),
+            expect: None,
         })?;
         Ok(LoadOutcome::Loaded { hash, quads: total })
     }

@@ -1,7 +1,7 @@
 //! The embedded backend: Oxigraph's on-disk (RocksDB) or in-memory store in this process.
 //! Every operation is one store transaction or one bulk load.
 
-use super::change::Change;
+use super::change::{Change, NO_VERSION};
 use super::load::describe_parse_error;
 use crate::error::{Error, Result};
 use crate::vocab;
@@ -35,7 +35,7 @@ pub fn select_rows(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>>
     }
 }
 
-/// The recorded data version, or "empty".
+/// The recorded data version, or [`NO_VERSION`].
 pub fn data_version(store: &Store) -> Result<String> {
     let (record, predicate) = Change::version_statement();
     let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
@@ -49,13 +49,33 @@ pub fn data_version(store: &Store) -> Result<String> {
             return Ok(l.value().to_owned());
         }
     }
-    Ok(String::from("empty"))
+    Ok(String::from(NO_VERSION))
 }
 
 /// Applies `change` in one transaction.
 pub fn apply(store: &Store, change: &Change) -> Result<()> {
     let meta = NamedNodeRef::new_unchecked(vocab::graph::META);
     let mut transaction = store.start_transaction()?;
+    if let Some(expected) = &change.expect {
+        let (record, predicate) = Change::version_statement();
+        let found = transaction
+            .quads_for_pattern(
+                Some(record.as_ref().into()),
+                Some(predicate.as_ref()),
+                None,
+                Some(meta.into()),
+            )
+            .find_map(|quad| match quad.map(|q| q.object) {
+                Ok(Term::Literal(l)) => Some(Ok(l.value().to_owned())),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .transpose()?
+            .unwrap_or_else(|| NO_VERSION.to_owned());
+        if &found != expected {
+            return Err(Change::conflict(expected, &found));
+        }
+    }
     for graph in &change.clear {
         transaction.clear_graph(graph)?;
     }

@@ -197,12 +197,15 @@ impl Backend {
     }
 
     /// All at once: replaces the content of `graph` with `triples`, adds `record` to the
-    /// `meta` graph and moves the data version on. Either all of it happens or none of it.
+    /// `meta` graph and moves the data version on. Either all of it happens or none of it, and
+    /// only while the data version is still `from` (the one the commit was built on): otherwise
+    /// [`Error::Conflict`](crate::error::Error::Conflict) and nothing changes.
     pub fn replace_graph(
         &self,
         graph: &NamedNode,
         triples: &[oxigraph::model::Triple],
         record: &[oxigraph::model::Triple],
+        from: &str,
     ) -> Result<String> {
         let version = new_version();
         let meta = Change::meta();
@@ -216,6 +219,7 @@ impl Backend {
             drop_meta: Vec::new(),
             insert,
             version: Some(version.clone()),
+            expect: Some(from.to_owned()),
         })?;
         Ok(version)
     }

@@ -134,6 +134,7 @@ impl From<Error> for WebError {
                 "The query was cancelled: it did not finish within the time limit of this endpoint.",
             ),
             engine @ Error::Engine(_) => Self::new(StatusCode::BAD_GATEWAY, engine.to_string()),
+            Error::Conflict(m) => Self::new(StatusCode::CONFLICT, m),
             other => Self::internal(other.to_string()),
         }
     }

@@ -6,7 +6,7 @@ mod http;
 mod results;
 pub mod writes;
 
-use super::change::Change;
+use super::change::{Change, NO_VERSION};
 use crate::error::{Error, Result};
 use crate::vocab;
 pub use http::Credentials;
@@ -282,7 +282,7 @@ impl Remote {
                 Some(Term::Literal(l)) => Some(l.value().to_owned()),
                 _ => None,
             })
-            .unwrap_or_else(|| "empty".to_owned());
+            .unwrap_or_else(|| NO_VERSION.to_owned());
         self.remember_version(&version);
         Ok(version)
     }
@@ -406,8 +406,15 @@ impl Remote {
         {
             return Err(Error::Invalid("a commit writes named graphs only".into()));
         }
+        if change.expect.is_some() && change.version.is_none() {
+            return Err(Error::Invalid(
+                "a guarded commit needs a new data version".into(),
+            ));
+        }
         let result = match self.mode {
-            Mode::Transactional => self.update(&writes::transactional(change)),
+            Mode::Transactional => self
+                .update(&writes::transactional(change))
+                .and_then(|()| self.check_landed(change)),
             Mode::Staged {
                 triples_per_request,
             } => self.apply_staged(change, triples_per_request),
@@ -433,6 +440,12 @@ impl Remote {
             }
         }
         let switched = self.update(&staged.switch);
+        if switched.is_ok()
+            && let Err(conflict) = self.check_landed(change)
+        {
+            let _ = self.update(&drop);
+            return Err(conflict);
+        }
         if let Err(e) = switched {
             // The switch may have run although its answer was lost: the new version tells.
             let landed = match &change.version {
@@ -448,6 +461,21 @@ impl Remote {
             tracing::warn!("the staging graph {graph} was not dropped: {e}");
         }
         Ok(())
+    }
+
+    /// For a guarded change (`expect`): whether its guard held, read from the data version it
+    /// sets; a [`Change::conflict`] if another version is there.
+    fn check_landed(&self, change: &Change) -> Result<()> {
+        let (Some(expected), Some(version)) = (&change.expect, &change.version) else {
+            return Ok(());
+        };
+        self.forget_version();
+        let found = self.data_version()?;
+        if &found == version {
+            Ok(())
+        } else {
+            Err(Change::conflict(expected, &found))
+        }
     }
 
     fn version_is(&self, version: &str) -> Result<bool> {

@@ -13,7 +13,7 @@
 //!   it leaves the new data. Blank nodes cannot cross requests, so they are skolemised
 //!   (`https://w3id.org/citykg/.well-known/genid/…`, RDF 1.1 §3.5).
 
-use super::super::change::Change;
+use super::super::change::{Change, NO_VERSION};
 use oxigraph::model::{
     BlankNode, GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term, Triple,
 };
@@ -100,6 +100,11 @@ pub fn unskolemise(triple: Triple) -> Triple {
 
 /// `INSERT DATA { GRAPH <g> { s p o . … } … }` for `quads` (default-graph quads outside GRAPH).
 pub fn insert_data(quads: &[Quad]) -> String {
+    format!("INSERT DATA {}", quad_block(quads))
+}
+
+/// `{ GRAPH <g> { s p o . … } … }`: `quads` as the data of INSERT DATA or a template.
+fn quad_block(quads: &[Quad]) -> String {
     let mut by_graph: Vec<(&GraphName, Vec<&Quad>)> = Vec::new();
     for quad in quads {
         match by_graph.iter_mut().find(|(g, _)| **g == quad.graph_name) {
@@ -107,7 +112,7 @@ pub fn insert_data(quads: &[Quad]) -> String {
             None => by_graph.push((&quad.graph_name, vec![quad])),
         }
     }
-    let mut text = String::from("INSERT DATA {\n");
+    let mut text = String::from("{\n");
     for (graph, list) in by_graph {
         let open = !matches!(graph, GraphName::DefaultGraph);
         if open {
@@ -152,8 +157,60 @@ fn dropped(change: &Change) -> Vec<(NamedNode, NamedNode)> {
     pairs
 }
 
+/// The pattern that holds while the data version is `expected` ([`NO_VERSION`]: none recorded).
+fn version_guard(expected: &str) -> String {
+    let (record, predicate) = Change::version_statement();
+    let meta = Change::meta();
+    if expected == NO_VERSION {
+        format!("FILTER NOT EXISTS {{ GRAPH {meta} {{ {record} {predicate} ?version }} }}")
+    } else {
+        format!(
+            "GRAPH {meta} {{ {record} {predicate} {} }}",
+            Literal::new_simple_literal(expected)
+        )
+    }
+}
+
 /// The whole change as one update request (for a transactional engine).
 pub fn transactional(change: &Change) -> String {
+    match &change.expect {
+        Some(expected) => guarded_transactional(change, expected),
+        None => unguarded_transactional(change),
+    }
+}
+
+/// One update request whose every operation holds only while the data version is `expected`:
+/// SPARQL Update cannot abort a request, so each operation carries the guard, and the old
+/// version statement goes last (the operations before it still see it).
+fn guarded_transactional(change: &Change, expected: &str) -> String {
+    let meta = Change::meta();
+    let guard = version_guard(expected);
+    let mut ops = Vec::new();
+    for graph in &change.clear {
+        ops.push(format!(
+            "DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {guard} GRAPH {graph} {{ ?s ?p ?o }} }}"
+        ));
+    }
+    for (subject, predicate) in &change.drop_meta {
+        ops.push(format!(
+            "DELETE {{ GRAPH {meta} {{ {subject} {predicate} ?o }} }} WHERE {{ {guard} GRAPH {meta} {{ {subject} {predicate} ?o }} }}"
+        ));
+    }
+    let quads = inserted(change);
+    if !quads.is_empty() {
+        ops.push(format!("INSERT {} WHERE {{ {guard} }}", quad_block(&quads)));
+    }
+    if change.version.is_some() && expected != NO_VERSION {
+        let (record, predicate) = Change::version_statement();
+        ops.push(format!(
+            "DELETE DATA {{ GRAPH {meta} {{ {record} {predicate} {} }} }}",
+            Literal::new_simple_literal(expected)
+        ));
+    }
+    ops.join(" ;\n")
+}
+
+fn unguarded_transactional(change: &Change) -> String {
     let meta = Change::meta();
     let mut ops = Vec::new();
     for graph in &change.clear {
@@ -241,8 +298,14 @@ pub fn staged(change: &Change, graph: NamedNode, salt: &str, triples_per_request
          {{ ?x {O_LITERAL} ?no }} UNION {{ ?x {O_IRI} ?o0 BIND(IRI(?o0) AS ?no) }} }} \
          BIND(IRI(?s0) AS ?ns) BIND(IRI(?p0) AS ?np) BIND(IRI(?g0) AS ?ng) }}"
     ));
+    // With a guard, the switch is joined with it: nothing matches once the version has moved on.
+    let guard = change
+        .expect
+        .as_deref()
+        .map(version_guard)
+        .unwrap_or_default();
     let switch = format!(
-        "DELETE {{ GRAPH ?cg {{ ?cs ?cp ?co }} }}\nINSERT {{ GRAPH ?ng {{ ?ns ?np ?no }} }}\nWHERE {{\n{}\n}}",
+        "DELETE {{ GRAPH ?cg {{ ?cs ?cp ?co }} }}\nINSERT {{ GRAPH ?ng {{ ?ns ?np ?no }} }}\nWHERE {{\n{guard}\n{}\n}}",
         branches.join("\nUNION\n")
     );
     Staged {
@@ -335,6 +398,7 @@ mod tests {
                 })
                 .collect(),
             version: Some("v2".into()),
+            expect: None,
         };
         let staged = staged(
             &change,
