@@ -181,14 +181,18 @@ pub fn matches(
     lang: Lang,
 ) -> Result<Vec<Match>> {
     let derived = vocab::graph::DERIVED;
-    let found = backend.select(&format!(
-        "PREFIX ckg: <{CKG}>
+    // The matches and their cities side by side (over an engine), then their labels beside the
+    // exchange facts of the matched practices.
+    let [found, cities] = backend.select_all([
+        format!(
+            "PREFIX ckg: <{CKG}>
          SELECT ?m ?p ?score ?k ?v WHERE {{ GRAPH <{derived}> {{ ?m ckg:matchFor {subject} ; ckg:matchedPractice ?p ; ckg:score ?score . OPTIONAL {{ ?m ?k ?v FILTER(?k IN (ckg:sharedTarget, ckg:sharedSdgGoal, ckg:sharedTheme)) }} }} }}"
-    ))?;
-    let cities = backend.select_strings(&format!(
-        "PREFIX ckg: <{CKG}>
+        ),
+        format!(
+            "PREFIX ckg: <{CKG}>
          SELECT DISTINCT ?p ?city WHERE {{ GRAPH <{derived}> {{ ?m ckg:matchFor {subject} ; ckg:matchedPractice ?p }} ?p ckg:city ?city }}"
-    ))?;
+        ),
+    ])?;
     let mut by_match: BTreeMap<String, Found> = BTreeMap::new();
     let mut iris = BTreeSet::new();
     for row in &found {
@@ -211,21 +215,23 @@ pub fn matches(
         }
     }
     let mut practice_cities: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in cities {
-        if let [p, c] = &row[..] {
+    for row in &cities {
+        if let [Some(p), Some(c)] = [text(&row[0]), text(&row[1])] {
             iris.insert(c.clone());
-            practice_cities
-                .entry(p.clone())
-                .or_default()
-                .push(c.clone());
+            practice_cities.entry(p).or_default().push(c);
         }
     }
-    let linker = Linker::new(backend, base_iri, &iris, lang)?;
-    let exchange = if by_match.is_empty() {
-        Exchange::default()
-    } else {
-        Exchange::read(backend, subject, by_match.values().map(|f| &f.practice))?
-    };
+    let (linker, exchange) = std::thread::scope(|scope| -> Result<_> {
+        let linker = backend.start(scope, || Linker::new(backend, base_iri, &iris, lang));
+        let exchange = backend.start(scope, || {
+            if by_match.is_empty() {
+                Ok(Exchange::default())
+            } else {
+                Exchange::read(backend, subject, by_match.values().map(|f| &f.practice))
+            }
+        });
+        Ok((linker.wait()?, exchange.wait()?))
+    })?;
     let mut out: Vec<Match> = by_match
         .into_values()
         .map(|f| {
