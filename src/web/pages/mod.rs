@@ -16,6 +16,7 @@ pub mod ontology;
 mod peer_filters;
 mod peers;
 pub mod practice;
+mod practice_facets;
 pub mod practices;
 pub mod resource;
 pub mod sdg;

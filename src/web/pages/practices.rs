@@ -6,20 +6,21 @@
 //! the same practices.
 //!
 //! Cost: four SELECTs read the facet fields of every practice once per data version (the table and
-//! the codes of its values are kept in [`FacetTable`] until the version changes), one label lookup
-//! names the values, and the
-//! counting runs in Rust over that table: per request one pass over the practices per facet,
-//! O(practices × values per practice).
+//! the codes of its values are kept in [`FacetTable`], `practice_facets.rs`, until the version
+//! changes), one label lookup names the values, and the counting runs in Rust over that table:
+//! per request one pass over the practices per facet, O(practices × values per practice).
 //!
 //! User input never reaches SPARQL: a facet value is kept only when it names a value the data has
 //! (the others are ignored and listed on the page), years are parsed to integers, and free text
 //! goes to the search index, whose hits (IRIs from the index) restrict the practices.
 
-use super::format::{sdg_sort_key, year_of};
+use super::format::sdg_sort_key;
+use super::practice_facets::{Codes, Practice, code_of, sdg_goal};
+pub use super::practice_facets::{Facet, FacetTable};
 use crate::error::Result;
 use crate::search::{Group, Kind};
 use crate::store::Backend;
-use crate::vocab::{CKG, SDG_NS};
+use crate::vocab::CKG;
 use crate::web::SharedState;
 use crate::web::blocking;
 use crate::web::error::WebError;
@@ -36,7 +37,6 @@ use minijinja::context;
 use oxigraph::model::{Literal, NamedNode, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 /// Practices per page.
 pub const PAGE_SIZE: usize = 20;
@@ -44,47 +44,11 @@ pub const PAGE_SIZE: usize = 20;
 const MAX_HITS: usize = 10_000;
 
 const SCHEMA: &str = "https://schema.org/";
-const DCTERMS_SUBJECT: &str = "http://purl.org/dc/terms/subject";
 
 /// The Nordic countries (the members of the Nordic Council: Denmark, Finland, Iceland, Norway,
 /// Sweden; https://www.norden.org/en/information/facts-about-nordic-countries), as Wikidata items:
 /// a shortcut that selects them all in the country facet.
 const NORDIC: [&str; 5] = ["Q35", "Q33", "Q189", "Q20", "Q34"];
-
-/// A facet whose values are terms (IRIs, or the verification text).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Facet {
-    City,
-    Country,
-    Theme,
-    Sdg,
-    Stage,
-    Verification,
-}
-
-impl Facet {
-    pub const ALL: [Facet; 6] = [
-        Facet::City,
-        Facet::Country,
-        Facet::Theme,
-        Facet::Sdg,
-        Facet::Stage,
-        Facet::Verification,
-    ];
-
-    /// The query-string parameter (and key of its interface string `facet_…`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Facet::City => "city",
-            Facet::Country => "country",
-            Facet::Theme => "theme",
-            Facet::Sdg => "sdg",
-            Facet::Stage => "stage",
-            Facet::Verification => "verification",
-        }
-    }
-}
 
 /// A filter of the selection, for "every filter but this one" when counting.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -93,153 +57,6 @@ enum Filter {
     Years,
     Measured,
     Transfer,
-}
-
-/// What the finder knows of one practice.
-#[derive(Default, Debug, Clone)]
-struct Practice {
-    iri: String,
-    names: Vec<(String, String, String)>,
-    values: BTreeMap<Facet, BTreeSet<String>>,
-    start: Option<i32>,
-    measured: bool,
-    transfer: bool,
-}
-
-impl Practice {
-    fn has(&self, facet: Facet, term: &str) -> bool {
-        self.values.get(&facet).is_some_and(|v| v.contains(term))
-    }
-}
-
-/// The code of a term in a URL: its last path segment (`…/city/stockholm` → `stockholm`,
-/// `wd:Q34` → `Q34`, `sdg/11` → `11`) or the literal's text.
-fn code_of(term: &str) -> String {
-    term.rsplit(['/', '#']).next().unwrap_or(term).to_owned()
-}
-
-/// The SDG goal of a goal or target IRI (`…/sdg/11.2` → `…/sdg/11`), None for other IRIs.
-fn sdg_goal(iri: &str) -> Option<String> {
-    let number = iri.strip_prefix(SDG_NS)?;
-    let goal = number.split('.').next()?;
-    (!goal.is_empty() && goal.chars().all(|c| c.is_ascii_digit()))
-        .then(|| format!("{SDG_NS}{goal}"))
-}
-
-/// The facet fields of every practice for one data version, read on the first request after the
-/// version changed and shared by the requests that follow.
-#[derive(Default)]
-pub struct FacetTable {
-    current: std::sync::Mutex<Option<(String, Arc<Facets>)>>,
-}
-
-/// Every practice's facet fields, and the codes of their values (what URLs may name).
-struct Facets {
-    practices: Vec<Practice>,
-    codes: Codes,
-}
-
-impl FacetTable {
-    /// The table for the backend's data version (read now if it is not the one kept).
-    fn get(&self, backend: &Backend) -> Result<Arc<Facets>> {
-        let version = backend.data_version()?;
-        if let Ok(current) = self.current.lock()
-            && let Some((kept, table)) = current.as_ref()
-            && *kept == version
-        {
-            return Ok(table.clone());
-        }
-        // Read without holding the lock: requests for the table being replaced wait for nothing.
-        let practices = load(backend)?;
-        let table = Arc::new(Facets {
-            codes: codes(&practices),
-            practices,
-        });
-        if let Ok(mut current) = self.current.lock() {
-            *current = Some((version, table.clone()));
-        }
-        Ok(table)
-    }
-}
-
-/// Reads every practice's facet fields: four SELECTs of (practice, field, value) rows, each a
-/// plain join. (As one query with a `UNION` per field, Oxigraph's planner ran the union once per
-/// practice and, in the outcome branch, read every outcome of the network each time: 23 s at 500
-/// practices.)
-fn load(backend: &Backend) -> Result<Vec<Practice>> {
-    let prefixes = format!(
-        "PREFIX ckg: <{CKG}> PREFIX schema: <{SCHEMA}> PREFIX dcterms: <http://purl.org/dc/terms/>\n"
-    );
-    let queries = [
-        "SELECT DISTINCT ?p ?k ?v WHERE {
-           VALUES ?k { schema:name ckg:city dcterms:subject ckg:servesGoal schema:startDate ckg:stage ckg:verification }
-           ?p ?k ?v . ?p a ckg:Practice }",
-        "SELECT DISTINCT ?p (schema:containedInPlace AS ?k) ?v WHERE {
-           ?p a ckg:Practice ; ckg:city ?c . ?c schema:containedInPlace ?v }",
-        "SELECT DISTINCT ?p (ckg:isTarget AS ?k) (false AS ?v) WHERE {
-           ?p a ckg:Practice ; ckg:outcome ?o . ?o ckg:isTarget false }",
-        "SELECT DISTINCT ?p (ckg:Transfer AS ?k) (true AS ?v) WHERE {
-           ?p a ckg:Practice . { ?t ckg:fromPractice ?p } UNION { ?t ckg:toPractice ?p } }",
-    ];
-    let mut rows = Vec::new();
-    for query in queries {
-        rows.extend(backend.select(&format!("{prefixes}{query}"))?);
-    }
-    let mut by_iri: BTreeMap<String, Practice> = BTreeMap::new();
-    for row in rows {
-        let (Some(Some(Term::NamedNode(p))), Some(Some(Term::NamedNode(k))), Some(Some(v))) =
-            (row.first(), row.get(1), row.get(2))
-        else {
-            continue;
-        };
-        let practice = by_iri
-            .entry(p.as_str().to_owned())
-            .or_insert_with(|| Practice {
-                iri: p.as_str().to_owned(),
-                ..Practice::default()
-            });
-        let k = k.as_str();
-        let text = match v {
-            Term::NamedNode(n) => n.as_str().to_owned(),
-            Term::Literal(l) => l.value().to_owned(),
-            _ => continue,
-        };
-        let mut add = |facet: Facet, t: String| {
-            practice.values.entry(facet).or_default().insert(t);
-        };
-        match k {
-            _ if k == format!("{SCHEMA}name") => {
-                if let Term::Literal(l) = v {
-                    practice.names.push((
-                        format!("{SCHEMA}name"),
-                        l.language().unwrap_or("").to_owned(),
-                        text,
-                    ));
-                }
-            }
-            _ if k == format!("{CKG}city") => add(Facet::City, text),
-            _ if k == format!("{SCHEMA}containedInPlace") => add(Facet::Country, text),
-            DCTERMS_SUBJECT => add(Facet::Theme, text),
-            _ if k == format!("{CKG}servesGoal") => {
-                if let Some(goal) = sdg_goal(&text) {
-                    add(Facet::Sdg, goal);
-                }
-            }
-            _ if k == format!("{CKG}stage") => add(Facet::Stage, text),
-            _ if k == format!("{CKG}verification") => add(Facet::Verification, text),
-            _ if k == format!("{SCHEMA}startDate") => {
-                let year = year_of(&text);
-                practice.start = match (practice.start, year) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            _ if k == format!("{CKG}isTarget") => practice.measured = true,
-            _ if k == format!("{CKG}Transfer") => practice.transfer = true,
-            _ => {}
-        }
-    }
-    Ok(by_iri.into_values().collect())
 }
 
 /// How the rows are ordered.
@@ -273,25 +90,6 @@ struct Selection {
     sort: Sort,
     page: usize,
     lang: Lang,
-}
-
-/// Every term of each facet, by its code in URLs.
-type Codes = BTreeMap<Facet, BTreeMap<String, String>>;
-
-fn codes(practices: &[Practice]) -> Codes {
-    let mut codes: Codes = BTreeMap::new();
-    for p in practices {
-        for (facet, terms) in &p.values {
-            for term in terms {
-                codes
-                    .entry(*facet)
-                    .or_default()
-                    .entry(code_of(term))
-                    .or_insert_with(|| term.clone());
-            }
-        }
-    }
-    codes
 }
 
 /// A year parameter: four digits, or ignored.
@@ -1244,6 +1042,7 @@ pub async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::pages::practice_facets::codes;
 
     #[test]
     fn codes_and_sdg_goals() {
