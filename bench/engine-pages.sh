@@ -28,7 +28,7 @@ if wants oxigraph; then
   OXIGRAPH_TIMEOUT=${OXIGRAPH_TIMEOUT:-0} start_oxigraph "$file" 7962
   echo "## over Oxigraph's server 0.5.13"
   SERVE_FLAGS="--sparql-endpoint http://127.0.0.1:7962/query --update-endpoint http://127.0.0.1:7962/update" \
-    PORT=7961 bash bench/pages.sh "$work/node-oxigraph" || echo "(the run over Oxigraph's server failed)"
+    QUIET_PIDS=${ENGINE_PIDS[-1]} PORT=7961 bash bench/pages.sh "$work/node-oxigraph" || echo "(the run over Oxigraph's server failed)"
   stop_engines
 fi
 
@@ -39,5 +39,5 @@ if wants virtuoso; then
   echo bench >"$work/password"
   echo "## over Virtuoso 7"
   SERVE_FLAGS="--sparql-endpoint http://127.0.0.1:7963/sparql --update-endpoint http://127.0.0.1:7963/sparql-auth --store-user citykg --store-password-file $work/password" \
-    PORT=7961 bash bench/pages.sh "$work/node-virtuoso"
+    QUIET_PIDS=${ENGINE_PIDS[-1]} PORT=7961 bash bench/pages.sh "$work/node-virtuoso"
 fi

@@ -9,6 +9,7 @@
 #   bash bench/pages.sh DATA_DIR     (B=target/release/citykg DURATION=10s PORT=7941 CONNS="1 16")
 # SERVE_FLAGS adds flags to `citykg serve`: with `--sparql-endpoint … --update-endpoint …` (issue 12)
 # the pages come from an engine that already holds the network, DATA_DIR only keeping the node's files.
+# QUIET_PIDS: processes (the engine) that must be idle before each cell is timed (see quiet below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/pages.sh DATA_DIR}
@@ -67,6 +68,24 @@ drain() {
   curl -s -o /dev/null --max-time 600 -H 'Accept: text/html' "$base$(path_of "$practice")?lang=en"
 }
 
+# Waits (up to 300 s) until each process in QUIET_PIDS (an engine the pages come from) has used
+# under 10 % of a core over 3 s: work an engine does on its own (after a bulk load, or a query
+# whose client gave up) would otherwise be timed as the next page's. Prints the seconds waited.
+quiet() {
+  local waited=0 pid before after
+  for pid in ${QUIET_PIDS:-}; do
+    while ((waited < 300)); do
+      before=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || break
+      sleep 3
+      after=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || break
+      # clock ticks (100 a second): under 30 in 3 s is under 10 % of a core.
+      (( after - before < 30 )) && break
+      waited=$((waited + 3))
+    done
+  done
+  echo "$waited"
+}
+
 measure() { # path connections [header]
   local out
   out=$(wrk -t"$(( $2 < 2 ? 1 : 2 ))" -c"$2" -d"$DURATION" --timeout 30s --latency -H "Accept: text/html" \
@@ -87,6 +106,8 @@ echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for p in "${PAGES[@]}"; do
   curl -s -o /dev/null --max-time 120 -H 'Accept: text/html' "$base$p" # warm the store's caches once
   for c in ${CONNS:-1 16}; do
+    waited=$(quiet)
+    ((waited == 0)) || echo "(waited ${waited} s for QUIET_PIDS to go idle before the next cell)" >&2
     echo "| \`$p\` (uncached) | $c | $(measure "$p" "$c") |"
     drain
   done

@@ -7,7 +7,9 @@
 # ENGINES picks the engines (default "citykg oxigraph virtuoso", plus citykg-ox and citykg-vt with
 # REMOTE=1; "virtuoso-json" is Virtuoso's endpoint asked for SPARQL JSON, what citykg-vt asks it,
 # since Virtuoso writes JSON several times slower than CSV); MAX_TIME is each request's limit in seconds (default 130; the servers stop at 120);
-# WARMUP=0 skips the warm-up run, for sizes where one run is all the time allows.
+# WARMUP=0 skips the warm-up run, for sizes where one run is all the time allows. QUERIES picks the
+# queries, in the order given (default queries/*.rq): e.g. to run a query that may exhaust an
+# engine's memory last.
 # With REMOTE=1 two more columns (issue 12): citykg serving from the same Oxigraph server
 # (citykg-ox) and from the same Virtuoso (citykg-vt), each next to the engine's own endpoint.
 # The file must hold everything the queries read, the bundle too (ontology, SDGs, themes): give it
@@ -55,7 +57,7 @@ run_once() {
 }
 
 printf 'query\tengine\tmedian_s\trows\tstatus\n'
-for query in queries/*.rq; do
+for query in ${QUERIES:-queries/*.rq}; do
   for engine in "${engines[@]}"; do
     name=${engine%%:*} port=${engine##*:} accept=text/csv
     if [[ $name == virtuoso-json ]]; then accept=application/sparql-results+json; fi
