@@ -14,9 +14,13 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Everything `subject` says about itself (one lookup).
+    /// Everything `subject` says about itself (one lookup). DISTINCT: the default graph is the
+    /// union of the named graphs, so a statement several graphs make (an organisation's name in
+    /// every city that names it) comes once per graph without it.
     pub fn of(backend: &Backend, subject: &NamedNode) -> Result<Self> {
-        let rows = backend.select(&format!("SELECT ?p ?o WHERE {{ {subject} ?p ?o }}"))?;
+        let rows = backend.select(&format!(
+            "SELECT DISTINCT ?p ?o WHERE {{ {subject} ?p ?o }}"
+        ))?;
         Ok(Self::from_rows(rows))
     }
 

@@ -79,7 +79,7 @@ pub async fn dereference(
         let (backend, subject) = (state.backend.clone(), iri.clone());
         blocking::run(&state, move |_| {
             backend.select(&format!(
-                "SELECT ?p ?o WHERE {{ {subject} ?p ?o }} ORDER BY ?p ?o"
+                "SELECT DISTINCT ?p ?o WHERE {{ {subject} ?p ?o }} ORDER BY ?p ?o"
             ))
         })
         .await?
