@@ -2,7 +2,8 @@
 # Research queries on three engines (issue 11, point 5): every queries/*.rq on citykg's /sparql,
 # on upstream `oxigraph serve --union-default-graph` and on Virtuoso 7, over the same N-Quads file,
 # each started on loopback by bench/engines.sh. Prints one TSV line per query and engine: the median
-# wall time of RUNS runs (after one warm-up), the number of result rows and the HTTP status.
+# wall time of RUNS runs (after one warm-up), the number of result rows and the HTTP status
+# ("200-cut": a 200 whose body was broken off, so its rows are not the whole answer).
 #   bash bench/queries.sh NETWORK.nq            (B=target/release/citykg RUNS=5 by default)
 # ENGINES picks the engines (default "citykg oxigraph virtuoso", plus citykg-ox and citykg-vt with
 # REMOTE=1; "virtuoso-json" is Virtuoso's endpoint asked for SPARQL JSON, what citykg-vt asks it,
@@ -48,9 +49,14 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 run_once() {
   local port=$1 query=$2 accept=${3:-text/csv} out rows
   out=$(mktemp)
-  local status time
-  read -r status time < <(curl -s -o "$out" -w '%{http_code} %{time_total}\n' --max-time "$MAX_TIME" \
-    -H "Accept: $accept" --data-urlencode "query@$query" "http://127.0.0.1:$port/sparql" || echo "000 $MAX_TIME")
+  local status time written rc=0
+  written=$(curl -s -o "$out" -w '%{http_code} %{time_total}' --max-time "$MAX_TIME" \
+    -H "Accept: $accept" --data-urlencode "query@$query" "http://127.0.0.1:$port/sparql") || rc=$?
+  read -r status time <<<"$written"
+  status=${status:-000} time=${time:-$MAX_TIME}
+  # A 200 whose body did not arrive whole (the server broke it off at its time limit, or curl's
+  # --max-time ran out) is "200-cut": its rows are not the answer's.
+  if ((rc != 0)) && [[ $status == 200 ]]; then status=200-cut; fi
   if [[ $accept == text/csv ]]; then rows=$(( $(wc -l <"$out") - 1 )); else rows=$(grep -c '^ *{ "' "$out" || true); fi
   printf '%s\t%s\t%s\n' "$time" "$rows" "$status"
   rm -f "$out"
