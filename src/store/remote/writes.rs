@@ -171,27 +171,28 @@ fn version_guard(expected: &str) -> String {
     }
 }
 
-/// The whole change as one update request (for a transactional engine).
+/// The whole change as one update request (for a transactional engine). With `expect`, every
+/// operation carries the version guard (SPARQL Update cannot abort a request), and the old version
+/// statement is deleted by its value last, since the operations before it need it; without, it
+/// goes with the other `meta` statements before the insert.
 pub fn transactional(change: &Change) -> String {
-    match &change.expect {
-        Some(expected) => guarded_transactional(change, expected),
-        None => unguarded_transactional(change),
-    }
-}
-
-/// One update request whose every operation holds only while the data version is `expected`:
-/// SPARQL Update cannot abort a request, so each operation carries the guard, and the old
-/// version statement goes last (the operations before it still see it).
-fn guarded_transactional(change: &Change, expected: &str) -> String {
     let meta = Change::meta();
-    let guard = version_guard(expected);
+    let guard = change
+        .expect
+        .as_deref()
+        .map(version_guard)
+        .unwrap_or_default();
     let mut ops = Vec::new();
     for graph in &change.clear {
         ops.push(format!(
             "DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {guard} GRAPH {graph} {{ ?s ?p ?o }} }}"
         ));
     }
-    for (subject, predicate) in &change.drop_meta {
+    let pairs = match change.expect {
+        Some(_) => change.drop_meta.clone(),
+        None => dropped(change),
+    };
+    for (subject, predicate) in pairs {
         ops.push(format!(
             "DELETE {{ GRAPH {meta} {{ {subject} {predicate} ?o }} }} WHERE {{ {guard} GRAPH {meta} {{ {subject} {predicate} ?o }} }}"
         ));
@@ -200,30 +201,15 @@ fn guarded_transactional(change: &Change, expected: &str) -> String {
     if !quads.is_empty() {
         ops.push(format!("INSERT {} WHERE {{ {guard} }}", quad_block(&quads)));
     }
-    if change.version.is_some() && expected != NO_VERSION {
+    if let Some(expected) = change.expect.as_deref()
+        && change.version.is_some()
+        && expected != NO_VERSION
+    {
         let (record, predicate) = Change::version_statement();
         ops.push(format!(
             "DELETE DATA {{ GRAPH {meta} {{ {record} {predicate} {} }} }}",
             Literal::new_simple_literal(expected)
         ));
-    }
-    ops.join(" ;\n")
-}
-
-fn unguarded_transactional(change: &Change) -> String {
-    let meta = Change::meta();
-    let mut ops = Vec::new();
-    for graph in &change.clear {
-        ops.push(format!("CLEAR SILENT GRAPH {graph}"));
-    }
-    for (subject, predicate) in dropped(change) {
-        ops.push(format!(
-            "DELETE WHERE {{ GRAPH {meta} {{ {subject} {predicate} ?o }} }}"
-        ));
-    }
-    let quads = inserted(change);
-    if !quads.is_empty() {
-        ops.push(insert_data(&quads));
     }
     ops.join(" ;\n")
 }
